@@ -1,0 +1,160 @@
+/**
+ * The minute-bar upsert, the archive's hot path (hundreds of thousands of rows per backfill).
+ *
+ * Bars go in multi-row `INSERT … ON CONFLICT DO UPDATE … WHERE changed` statements. Kysely builds
+ * and compiles each statement shape once per chunk size; later chunks reuse its SQL text (and the
+ * adapter's prepared statement) with fresh parameters, so the cost per row stays near a raw loop.
+ *
+ * @module
+ */
+import { CompiledQuery, type Kysely, type Transaction } from "kysely";
+import { ArchiveInputError } from "./errors.ts";
+import type { Database, MinuteBar } from "./schema.ts";
+import type { WriteCounts } from "./write_counts.ts";
+
+/** Columns of `stock_minute_price` in the order the statement binds them. */
+export const BAR_COLUMNS = [
+  "stock_code",
+  "bar_time",
+  "open",
+  "high",
+  "low",
+  "close",
+  "volume",
+  "value",
+] as const satisfies readonly (keyof MinuteBar)[];
+
+const VALUE_COLUMNS = ["open", "high", "low", "close", "volume", "value"] as const;
+
+/** Rows per statement: 8 columns × 120 rows stays far below SQLite's parameter limit. */
+const CHUNK_ROWS = 120;
+
+const upsertSqlBySize = new Map<number, string>();
+
+function upsertStatement(db: Kysely<Database>, chunk: readonly MinuteBar[]): CompiledQuery {
+  const parameters = chunk.flatMap((bar) => BAR_COLUMNS.map((column) => bar[column]));
+  const cached = upsertSqlBySize.get(chunk.length);
+  if (cached) return CompiledQuery.raw(cached, parameters);
+  const compiled = db.insertInto("stock_minute_price")
+    .values(chunk.map((bar) => Object.fromEntries(BAR_COLUMNS.map((c) => [c, bar[c]])) as MinuteBar))
+    .onConflict((conflict) =>
+      conflict.columns(["stock_code", "bar_time"])
+        .doUpdateSet((eb) => Object.fromEntries(VALUE_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)])))
+        .where((eb) =>
+          eb.or(VALUE_COLUMNS.map((c) => eb(`stock_minute_price.${c}`, "is not", eb.ref(`excluded.${c}`))))
+        )
+    )
+    .compile();
+  // The cached SQL is only reusable if Kysely bound exactly our row-major parameters.
+  if (
+    compiled.parameters.length !== parameters.length ||
+    compiled.parameters.some((value, i) => value !== parameters[i])
+  ) {
+    throw new Error("minute-bar upsert: Kysely bound parameters in an unexpected order");
+  }
+  upsertSqlBySize.set(chunk.length, compiled.sql);
+  return compiled;
+}
+
+/** Refuses a bar that is not whole, positive and consistent, naming the field. */
+export function validateMinuteBar(bar: MinuteBar, index: number): void {
+  const where = `bars[${index}]`;
+  if (typeof bar.stock_code !== "string" || !/^[0-9A-Z]{6,7}$/.test(bar.stock_code)) {
+    throw new ArchiveInputError("upsertMinuteBars", "expected a KRX stock code", `${where}.stock_code`);
+  }
+  if (!Number.isSafeInteger(bar.bar_time) || bar.bar_time % 60 !== 0) {
+    throw new ArchiveInputError(
+      "upsertMinuteBars",
+      "expected unix seconds at the start of a minute",
+      `${where}.bar_time`,
+    );
+  }
+  for (const column of VALUE_COLUMNS) {
+    const value = bar[column];
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new ArchiveInputError(
+        "upsertMinuteBars",
+        `expected a non-negative integer, got ${value}`,
+        `${where}.${column}`,
+      );
+    }
+  }
+  if (bar.low <= 0 || bar.low > Math.min(bar.open, bar.close) || bar.high < Math.max(bar.open, bar.close)) {
+    throw new ArchiveInputError(
+      "upsertMinuteBars",
+      `expected 0 < low ≤ open, close ≤ high (got O${bar.open} H${bar.high} L${bar.low} C${bar.close})`,
+      where,
+    );
+  }
+}
+
+/** Keeps the last bar of each (stock, minute) so one statement never touches a key twice. */
+function dedupe(bars: readonly MinuteBar[]): Map<string, Map<number, MinuteBar>> {
+  const byStock = new Map<string, Map<number, MinuteBar>>();
+  for (const bar of bars) {
+    let minutes = byStock.get(bar.stock_code);
+    if (!minutes) byStock.set(bar.stock_code, minutes = new Map());
+    minutes.set(bar.bar_time, bar);
+  }
+  return byStock;
+}
+
+async function countExisting(
+  trx: Transaction<Database>,
+  stockCode: string,
+  minutes: Map<number, MinuteBar>,
+): Promise<number> {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const barTime of minutes.keys()) {
+    if (barTime < low) low = barTime;
+    if (barTime > high) high = barTime;
+  }
+  if (high - low < 24 * 3600) {
+    // One session: count its stored minutes without decoding them, then subtract the ones not sent.
+    const stored = await trx.selectFrom("stock_minute_price").select("bar_time")
+      .where("stock_code", "=", stockCode).where("bar_time", ">=", low).where("bar_time", "<=", high)
+      .execute();
+    return stored.reduce((n, row) => n + (minutes.has(row.bar_time) ? 1 : 0), 0);
+  }
+  let existing = 0;
+  const keys = [...minutes.keys()];
+  for (let i = 0; i < keys.length; i += 500) {
+    const row = await trx.selectFrom("stock_minute_price")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("stock_code", "=", stockCode).where("bar_time", "in", keys.slice(i, i + 500))
+      .executeTakeFirstOrThrow();
+    existing += Number(row.n);
+  }
+  return existing;
+}
+
+/**
+ * Upserts `bars` inside `trx`; returns how many were inserted, updated and already identical.
+ * The caller validates and owns the transaction.
+ */
+export async function upsertMinuteBarsIn(
+  trx: Transaction<Database>,
+  bars: readonly MinuteBar[],
+): Promise<WriteCounts> {
+  let inserted = 0;
+  let existing = 0;
+  let changed = 0;
+  const pending: MinuteBar[] = [];
+  const flush = async (rows: MinuteBar[]) => {
+    const result = await trx.executeQuery(upsertStatement(trx, rows));
+    changed += Number(result.numAffectedRows ?? 0n);
+  };
+  for (const [stockCode, minutes] of dedupe(bars)) {
+    const stored = await countExisting(trx, stockCode, minutes);
+    existing += stored;
+    inserted += minutes.size - stored;
+    for (const bar of minutes.values()) {
+      pending.push(bar);
+      if (pending.length === CHUNK_ROWS) await flush(pending.splice(0));
+    }
+  }
+  if (pending.length > 0) await flush(pending);
+  const updated = changed - inserted;
+  return { inserted, updated, unchanged: existing - updated };
+}

@@ -1,0 +1,250 @@
+/**
+ * The one description of Archivist's tables: the Kysely `Database` interface. Migrations create
+ * exactly this; every query is typed against it.
+ *
+ * Conventions: an instant is UTC ISO-8601 text (`2026-11-26T07:05:00.000Z`); a trading day is a KST
+ * date `YYYY-MM-DD`; prices, volumes and amounts are integers (KRW, shares, KRW).
+ *
+ * @module
+ */
+import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
+
+/** The decisions Judge can take (enforced by a CHECK constraint). */
+export const FINAL_DECISIONS = ["BUY", "SELL", "HOLD", "NO_DECISION"] as const;
+/** A Judge decision. */
+export type FinalDecision = typeof FINAL_DECISIONS[number];
+
+/** The stages that can reject a candidate (enforced by a CHECK constraint). */
+export const REJECTION_STAGES = ["HUNTER", "GATE", "JUDGE"] as const;
+/** A rejecting stage. */
+export type RejectionStage = typeof REJECTION_STAGES[number];
+
+/** The collection jobs. */
+export const COLLECTION_JOBS = ["flow", "intraday"] as const;
+/** A collection job: `flow` (investor + program flows) or `intraday` (minute bars). */
+export type CollectionJob = typeof COLLECTION_JOBS[number];
+
+/** Outcomes of a collection run; `running` until it finishes. */
+export const RUN_STATUSES = ["running", "succeeded", "partial", "failed", "skipped"] as const;
+/** The status of a collection run. */
+export type RunStatus = typeof RUN_STATUSES[number];
+
+/** What started a collection run. */
+export const RUN_TRIGGERS = ["schedule", "catch-up", "manual", "demo"] as const;
+/** What started a collection run. */
+export type RunTrigger = typeof RUN_TRIGGERS[number];
+
+/** UTC instant as ISO-8601 text. */
+export type Instant = string;
+/** KST trading day `YYYY-MM-DD`. */
+export type TradeDate = string;
+
+/** `stock_minute_price`: one row per traded minute (WITHOUT ROWID). */
+export interface StockMinutePriceTable {
+  /** KRX short code, e.g. `005930`. */
+  stock_code: string;
+  /** Unix seconds (UTC) of the minute's start. */
+  bar_time: number;
+  /** KRW. */
+  open: number;
+  /** KRW. */
+  high: number;
+  /** KRW. */
+  low: number;
+  /** KRW. */
+  close: number;
+  /** Shares traded in the minute. */
+  volume: number;
+  /** KRW traded in the minute. */
+  value: number;
+}
+
+/** `market_flow_snapshot`: daily net buying by investor class, in shares and KRW. */
+export interface MarketFlowSnapshotTable {
+  snapshot_id: Generated<number>;
+  stock_code: string;
+  /** KST trading day the flows belong to. */
+  trade_date: TradeDate;
+  /** Always `DAILY` for collected rows. */
+  data_type: ColumnType<"DAILY" | "INTRADAY", "DAILY" | "INTRADAY" | undefined>;
+  /** Closing price, KRW. */
+  close_price: number | null;
+  /** Shares traded that day. */
+  volume: number | null;
+  /** Net buy, shares. */
+  individual_net_buy: number | null;
+  /** Net buy, shares. */
+  foreign_net_buy: number | null;
+  /** Net buy, shares. */
+  institution_net_buy: number | null;
+  /** Program net buy, shares (null where KIS does not offer program data). */
+  program_net_buy: number | null;
+  /** Net buy, KRW. */
+  individual_net_buy_value: number | null;
+  /** Net buy, KRW. */
+  foreign_net_buy_value: number | null;
+  /** Net buy, KRW. */
+  institution_net_buy_value: number | null;
+  /** Program net buy, KRW. */
+  program_net_buy_value: number | null;
+  /** Unit of the `*_net_buy` and `volume` columns: always `shares`. */
+  quantity_unit: ColumnType<"shares", "shares" | undefined, never>;
+  /** Unit of the `*_value` columns and `close_price`: always `KRW`. */
+  value_unit: ColumnType<"KRW", "KRW" | undefined, never>;
+  schema_v: ColumnType<string, string | undefined>;
+  created_at: ColumnType<Instant, Instant | undefined, never>;
+  updated_at: ColumnType<Instant, Instant | undefined>;
+}
+
+/** `llm_decision_ledger`: why each Judge decision was taken. */
+export interface LlmDecisionLedgerTable {
+  log_id: Generated<number>;
+  /** Unique when present: a retried write with the same key stores nothing new. */
+  idempotency_key: string | null;
+  /** Scout's run, when it sends one. */
+  run_id: string | null;
+  /** The original TIMESTAMP: the decision instant (UTC). */
+  timestamp: Instant;
+  /** When the decision was taken (UTC). */
+  decided_at: Instant;
+  /** KST trading day the decision applies to (after the 15:30 close: the next trading day). */
+  trade_date: TradeDate;
+  stock_code: string;
+  stock_name: string | null;
+  hunter_score: number | null;
+  market_regime: string | null;
+  /** JSON array text, e.g. `["리튬","전쟁"]`. */
+  dominant_keywords: string | null;
+  debate_log: string | null;
+  counter_position_logic: string | null;
+  /** 0 or 1. */
+  thinking_called: number | null;
+  thinking_reason: string | null;
+  cost_estimate: number | null;
+  /** PASS / REJECT in the original. */
+  gate_result: string | null;
+  final_decision: FinalDecision;
+  final_reason: string | null;
+  schema_v: ColumnType<string, string | undefined>;
+  created_at: ColumnType<Instant, Instant | undefined, never>;
+}
+
+/** `shadow_radar_log`: candidates rejected, to find missed opportunities. */
+export interface ShadowRadarLogTable {
+  log_id: Generated<number>;
+  idempotency_key: string | null;
+  run_id: string | null;
+  /** The original TIMESTAMP: the rejection instant (UTC). */
+  timestamp: Instant;
+  /** When the rejection was logged (UTC). */
+  logged_at: Instant;
+  /** KST trading day the rejection applies to. */
+  trade_date: TradeDate;
+  stock_code: string;
+  stock_name: string | null;
+  rejection_stage: RejectionStage | null;
+  rejection_reason: string | null;
+  hunter_score_at_time: number | null;
+  trigger_type: string | null;
+  trigger_value: number | null;
+  schema_v: ColumnType<string, string | undefined>;
+  created_at: ColumnType<Instant, Instant | undefined, never>;
+}
+
+/** `watchlist`: the stocks collected every trading day while active. */
+export interface WatchlistTable {
+  stock_code: string;
+  stock_name: string | null;
+  /** 1 active, 0 kept but not collected. */
+  is_active: ColumnType<number, number | undefined>;
+  added_at: ColumnType<Instant, Instant | undefined, never>;
+  updated_at: ColumnType<Instant, Instant | undefined>;
+}
+
+/** `collection_run`: one row per collection run, its outcome and counts. */
+export interface CollectionRunTable {
+  run_id: string;
+  job: CollectionJob;
+  trade_date: TradeDate;
+  status: RunStatus;
+  /** Why a run was skipped or failed as a whole. */
+  reason: string | null;
+  trigger: RunTrigger;
+  started_at: Instant;
+  finished_at: Instant | null;
+  stocks_total: ColumnType<number, number | undefined>;
+  stocks_done: ColumnType<number, number | undefined>;
+  stocks_failed: ColumnType<number, number | undefined>;
+  rows_written: ColumnType<number, number | undefined>;
+  kis_calls: ColumnType<number, number | undefined>;
+}
+
+/** `collection_run_failure`: each stock that failed in a run, with its error. */
+export interface CollectionRunFailureTable {
+  run_id: string;
+  stock_code: string;
+  error: string;
+}
+
+/** `collection_lease`: one holder at a time per name, across processes. */
+export interface CollectionLeaseTable {
+  name: string;
+  holder: string;
+  /** Unix milliseconds after which another process may take the lease. */
+  expires_at: number;
+}
+
+/** `market_calendar`: KRX open/closed days as KIS reported them (CTCA0903R `opnd_yn`). */
+export interface MarketCalendarTable {
+  trade_date: TradeDate;
+  /** 1 the stock market is open, 0 closed. */
+  is_open: number;
+  /** When the day was fetched (UTC). */
+  fetched_at: Instant;
+}
+
+/** `idempotent_request`: answers of POSTs sent with an `Idempotency-Key`, for replays. */
+export interface IdempotentRequestTable {
+  idempotency_key: string;
+  /** What the key was used for, e.g. `decisions`. */
+  scope: string;
+  /** SHA-256 of the canonical request body. */
+  fingerprint: string;
+  /** The stored answer, JSON. */
+  response: string;
+  created_at: Instant;
+}
+
+/** Every table of the archive. */
+export interface Database {
+  stock_minute_price: StockMinutePriceTable;
+  market_flow_snapshot: MarketFlowSnapshotTable;
+  llm_decision_ledger: LlmDecisionLedgerTable;
+  shadow_radar_log: ShadowRadarLogTable;
+  watchlist: WatchlistTable;
+  collection_run: CollectionRunTable;
+  collection_run_failure: CollectionRunFailureTable;
+  collection_lease: CollectionLeaseTable;
+  market_calendar: MarketCalendarTable;
+  idempotent_request: IdempotentRequestTable;
+}
+
+/** A minute bar as written. */
+export type MinuteBar = Insertable<StockMinutePriceTable>;
+/** A daily flow row as written (`data_type` defaults to `DAILY`). */
+export type FlowSnapshot = Omit<
+  Insertable<MarketFlowSnapshotTable>,
+  "snapshot_id" | "created_at" | "updated_at" | "quantity_unit" | "value_unit" | "schema_v"
+>;
+/** A stored decision. */
+export type DecisionRow = Selectable<LlmDecisionLedgerTable>;
+/** A stored rejection. */
+export type ShadowRadarRow = Selectable<ShadowRadarLogTable>;
+/** A stored flow row. */
+export type FlowSnapshotRow = Selectable<MarketFlowSnapshotTable>;
+/** A stored minute bar. */
+export type MinuteBarRow = Selectable<StockMinutePriceTable>;
+/** A stored collection run. */
+export type CollectionRunRow = Selectable<CollectionRunTable>;
+/** A stored watchlist entry. */
+export type WatchlistRow = Selectable<WatchlistTable>;

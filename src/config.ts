@@ -1,0 +1,217 @@
+/**
+ * The environment contract of Archivist: every setting, its default and its meaning, validated
+ * with zod once at start so a wrong value stops the program with one message naming it.
+ *
+ * @module
+ */
+import { parseEnv } from "node:util";
+import { z } from "zod";
+
+/** KIS environments: `real` (실전) or `virtual` (모의투자). */
+export type KisEnv = "real" | "virtual";
+
+/** REST base URLs of the two KIS environments (`kis-api.md` §1). */
+export const KIS_BASE_URLS: Readonly<Record<KisEnv, string>> = {
+  real: "https://openapi.koreainvestment.com:9443",
+  virtual: "https://openapivts.koreainvestment.com:29443",
+};
+
+/** Requests per second the client may send by default (below the published 18 real / 1 virtual). */
+export const KIS_DEFAULT_RATE_LIMITS: Readonly<Record<KisEnv, number>> = { real: 16, virtual: 1 };
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/** Whether `host` binds only to the loopback interface. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+const blankAsUnset = (value: unknown) =>
+  typeof value === "string" && value.trim() === "" ? undefined : value;
+
+const optionalText = (what: string) =>
+  z.preprocess(blankAsUnset, z.string({ error: `expected ${what}` }).trim().optional());
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: "expected a KST time as HH:MM" });
+
+/** The zod schema of the environment; its output type is {@link Config}. */
+export const environmentSchema = z.object({
+  ARCHIVIST_DB: z.preprocess(
+    blankAsUnset,
+    z.string().default("data/archivist.db"),
+  ),
+  ARCHIVIST_HOST: z.preprocess(blankAsUnset, z.string().default("127.0.0.1")),
+  ARCHIVIST_PORT: z.preprocess(
+    blankAsUnset,
+    z.coerce.number({ error: "expected a TCP port number" })
+      .int({ error: "expected a whole TCP port number" })
+      .min(0, { error: "expected a TCP port between 0 and 65535" })
+      .max(65535, { error: "expected a TCP port between 0 and 65535" })
+      .default(8787),
+  ),
+  ARCHIVIST_TOKEN: optionalText("a bearer token").pipe(
+    z.string().min(16, { error: "expected a bearer token of at least 16 characters" }).optional(),
+  ),
+  ARCHIVIST_LOG_DIR: z.preprocess(blankAsUnset, z.string().default("logs")),
+  ARCHIVIST_LOG_LEVEL: z.preprocess(
+    blankAsUnset,
+    z.enum(["debug", "info", "warning", "error"], {
+      error: "expected one of debug, info, warning, error",
+    }).default("info"),
+  ),
+  ARCHIVIST_FLOW_TIME_KST: z.preprocess(blankAsUnset, hhmm.default("16:00")),
+  ARCHIVIST_INTRADAY_TIME_KST: z.preprocess(blankAsUnset, hhmm.default("16:05")),
+  ARCHIVIST_CATCH_UP_DAYS: z.preprocess(
+    blankAsUnset,
+    z.coerce.number({ error: "expected a number of trading days" }).int().min(0).max(250)
+      .default(5),
+  ),
+  KIS_ENV: z.preprocess(
+    (value) => typeof value === "string" ? blankAsUnset(value.trim().toLowerCase()) : value,
+    z.enum(["real", "virtual"], { error: "expected `real` or `virtual`" }).default("real"),
+  ),
+  KIS_APP_KEY: optionalText("the KIS app key"),
+  KIS_APP_SECRET: optionalText("the KIS app secret"),
+  KIS_BASE_URL: z.preprocess(
+    blankAsUnset,
+    z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
+  ),
+  KIS_RATE_LIMIT: z.preprocess(
+    blankAsUnset,
+    z.coerce.number({ error: "expected requests per second as a number" })
+      .positive({ error: "expected a positive number of requests per second" })
+      .max(100, { error: "expected at most 100 requests per second" })
+      .optional(),
+  ),
+  KIS_TOKEN_CACHE: z.preprocess(blankAsUnset, z.string().default("data/kis-token.json")),
+});
+
+/** KIS credentials and connection settings; absent when no app key is configured. */
+export interface KisSettings {
+  /** `real` or `virtual`. */
+  readonly env: KisEnv;
+  /** The app key (36 characters on real accounts). Never printed or logged. */
+  readonly appKey: string;
+  /** The app secret. Never printed or logged. */
+  readonly appSecret: string;
+  /** REST base URL without a trailing slash. */
+  readonly baseUrl: string;
+  /** Requests per sliding second this process may send. */
+  readonly rateLimit: number;
+  /** File that keeps the access token between runs (mode 0600). */
+  readonly tokenCachePath: string;
+}
+
+/** The validated configuration of one Archivist process. */
+export interface Config {
+  /** SQLite database file. */
+  readonly databasePath: string;
+  /** HTTP bind host. */
+  readonly host: string;
+  /** HTTP bind port (0 picks a free one). */
+  readonly port: number;
+  /** Bearer token for `/v1/*`, when set. */
+  readonly token?: string;
+  /** Directory for log files. */
+  readonly logDir: string;
+  /** Lowest level written to the logs. */
+  readonly logLevel: "debug" | "info" | "warning" | "error";
+  /** KST wall-clock times of the scheduled jobs, `HH:MM`. */
+  readonly schedule: { readonly flow: string; readonly intraday: string };
+  /** How many past trading days catch-up looks at. */
+  readonly catchUpDays: number;
+  /** KIS settings, or `undefined` when collection is off (no credentials). */
+  readonly kis?: KisSettings;
+  /** The KIS environment even when credentials are absent. */
+  readonly kisEnv: KisEnv;
+}
+
+/** A configuration problem: names each variable and what it expects. */
+export class ConfigError extends Error {
+  /** One line per problem, `VARIABLE: what it expects (got …)`. */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}\n` +
+        "Fix the environment or the .env file and run again.",
+    );
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+const SECRET_VARIABLES = new Set(["KIS_APP_KEY", "KIS_APP_SECRET", "ARCHIVIST_TOKEN"]);
+
+/**
+ * Reads `.env` from `path` (when present) as a plain record; real environment variables win.
+ */
+export async function readDotEnv(path = ".env"): Promise<Record<string, string>> {
+  try {
+    return { ...parseEnv(await Deno.readTextFile(path)) } as Record<string, string>;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return {};
+    throw new ConfigError([`${path}: cannot be read (${(error as Error).message})`]);
+  }
+}
+
+/**
+ * Validates `env` into a {@link Config}; throws {@link ConfigError} listing every bad variable.
+ */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = environmentSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "environment");
+      const got = SECRET_VARIABLES.has(name) || env[name] === undefined
+        ? ""
+        : ` (got ${JSON.stringify(env[name])})`;
+      return `${name}: ${issue.message}${got}`;
+    }));
+  }
+  const v = result.data;
+  const problems: string[] = [];
+  if (v.ARCHIVIST_TOKEN === undefined && !isLoopbackHost(v.ARCHIVIST_HOST)) {
+    problems.push(
+      `ARCHIVIST_TOKEN: required when ARCHIVIST_HOST is not loopback (got host ${
+        JSON.stringify(v.ARCHIVIST_HOST)
+      }); set a token of at least 16 characters or bind to 127.0.0.1`,
+    );
+  }
+  if ((v.KIS_APP_KEY === undefined) !== (v.KIS_APP_SECRET === undefined)) {
+    const missing = v.KIS_APP_KEY === undefined ? "KIS_APP_KEY" : "KIS_APP_SECRET";
+    problems.push(`${missing}: expected together with the other KIS credential (one is set, not both)`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const kis: KisSettings | undefined = v.KIS_APP_KEY && v.KIS_APP_SECRET
+    ? {
+      env: v.KIS_ENV,
+      appKey: v.KIS_APP_KEY,
+      appSecret: v.KIS_APP_SECRET,
+      baseUrl: (v.KIS_BASE_URL ?? KIS_BASE_URLS[v.KIS_ENV]).replace(/\/+$/, ""),
+      rateLimit: v.KIS_RATE_LIMIT ?? KIS_DEFAULT_RATE_LIMITS[v.KIS_ENV],
+      tokenCachePath: v.KIS_TOKEN_CACHE,
+    }
+    : undefined;
+  return {
+    databasePath: v.ARCHIVIST_DB,
+    host: v.ARCHIVIST_HOST,
+    port: v.ARCHIVIST_PORT,
+    token: v.ARCHIVIST_TOKEN,
+    logDir: v.ARCHIVIST_LOG_DIR,
+    logLevel: v.ARCHIVIST_LOG_LEVEL,
+    schedule: { flow: v.ARCHIVIST_FLOW_TIME_KST, intraday: v.ARCHIVIST_INTRADAY_TIME_KST },
+    catchUpDays: v.ARCHIVIST_CATCH_UP_DAYS,
+    kis,
+    kisEnv: v.KIS_ENV,
+  };
+}
+
+/**
+ * Loads the configuration of this process: `.env` in the working directory, overridden by the
+ * real environment.
+ */
+export async function loadConfig(): Promise<Config> {
+  return parseConfig({ ...await readDotEnv(), ...Deno.env.toObject() });
+}

@@ -1,0 +1,159 @@
+/**
+ * Logging for every Archivist process: readable lines on the terminal, JSON lines in files, and
+ * secrets (app key, app secret, tokens, bearer headers) redacted on every path.
+ *
+ * Library modules only call {@link getLogger}; entry points call {@link setupLogging} once.
+ *
+ * @module
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import {
+  configure,
+  dispose,
+  getAnsiColorFormatter,
+  getJsonLinesFormatter,
+  getLogger as getLogTapeLogger,
+  getStreamSink,
+  getTextFormatter,
+  type Logger,
+  type LogLevel,
+  type LogRecord,
+  type Sink,
+  withContext,
+} from "@logtape/logtape";
+import { getFileSink, getRotatingFileSink } from "@logtape/file";
+import { redactByField, redactByPattern, type RedactionPattern } from "@logtape/redaction";
+
+/** Root category of every Archivist logger. */
+export const ROOT_CATEGORY = "archivist";
+
+/** Returns the logger of `category` under the `archivist` root, e.g. `getLogger("kis")`. */
+export function getLogger(...category: string[]): Logger {
+  return getLogTapeLogger([ROOT_CATEGORY, ...category]);
+}
+
+/** Property names whose values are secrets and never reach a sink. */
+export const SECRET_FIELDS: readonly RegExp[] = [
+  /^app_?key$/i,
+  /^app_?secret$/i,
+  /secret/i,
+  /^authorization$/i,
+  /(^|_)token$/i,
+  /^access_?token$/i,
+  /password/i,
+];
+
+/** Text patterns that look like secrets wherever they appear in a formatted line. */
+export const SECRET_PATTERNS: readonly RedactionPattern[] = [
+  { pattern: /\bBearer\s+[A-Za-z0-9._~+/=-]+/gi, replacement: "Bearer [REDACTED]" },
+  {
+    pattern: /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
+    replacement: "[REDACTED JWT]",
+  },
+  {
+    pattern: /("?(?:app_?key|app_?secret|secretkey|access_token)"?\s*[:=]\s*"?)[^"\s,}]+/gi,
+    replacement: "$1[REDACTED]",
+  },
+];
+
+/** What {@link setupLogging} needs to know. */
+export interface LoggingOptions {
+  /** Directory of the JSON-lines log file; omit for terminal only. */
+  readonly logDir?: string;
+  /** File name inside `logDir` (default `archivist.jsonl`). */
+  readonly fileName?: string;
+  /** Lowest level that reaches the sinks. */
+  readonly level?: LogLevel;
+  /** Write to the terminal (stderr) as well; default true. */
+  readonly console?: boolean;
+  /** Extra literal secrets (the configured key and secret) to mask in any text. */
+  readonly secrets?: readonly string[];
+}
+
+const runLogs = new Map<string, Sink & Disposable>();
+
+/**
+ * Routes every record logged inside {@link withRunLog} to that run's own file, so each scheduled
+ * run leaves a log of its own under `logs/cron/`.
+ */
+const runLogRouter: Sink = (record: LogRecord) => {
+  const runId = record.properties.runId;
+  if (typeof runId === "string") runLogs.get(runId)?.(record);
+};
+
+function literalPatterns(secrets: readonly string[]): RedactionPattern[] {
+  return secrets.filter((s) => s.length >= 4).map((secret) => ({
+    pattern: new RegExp(secret.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "g"),
+    replacement: "[REDACTED]",
+  }));
+}
+
+let patterns: RedactionPattern[] = [...SECRET_PATTERNS];
+
+/**
+ * Configures LogTape for this process. Returns a disposer that flushes and closes the files.
+ */
+export async function setupLogging(options: LoggingOptions = {}): Promise<AsyncDisposable> {
+  patterns = [...SECRET_PATTERNS, ...literalPatterns(options.secrets ?? [])];
+  const sinks: Record<string, Sink> = { runs: redactByField(runLogRouter, [...SECRET_FIELDS]) };
+  if (options.console !== false) {
+    sinks.console = redactByField(
+      getStreamSink(Deno.stderr.writable, {
+        formatter: redactByPattern(
+          Deno.stderr.isTerminal()
+            ? getAnsiColorFormatter({ timestamp: "time" })
+            : getTextFormatter({ timestamp: "date-time" }),
+          patterns,
+        ),
+      }),
+      [...SECRET_FIELDS],
+    );
+  }
+  if (options.logDir) {
+    await Deno.mkdir(options.logDir, { recursive: true });
+    sinks.file = redactByField(
+      getRotatingFileSink(`${options.logDir}/${options.fileName ?? "archivist.jsonl"}`, {
+        formatter: redactByPattern(getJsonLinesFormatter(), patterns),
+        maxSize: 20 * 1024 * 1024,
+        maxFiles: 10,
+      }),
+      [...SECRET_FIELDS],
+    );
+  }
+  await configure({
+    reset: true,
+    contextLocalStorage: new AsyncLocalStorage(),
+    sinks,
+    loggers: [
+      { category: [ROOT_CATEGORY], sinks: Object.keys(sinks), lowestLevel: options.level ?? "info" },
+      { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
+    ],
+  });
+  return { [Symbol.asyncDispose]: () => dispose() };
+}
+
+/**
+ * Runs `work` with every record carrying `runId`, and copies those records as JSON lines into
+ * `path` (directories are created) until `work` settles.
+ */
+export async function withRunLog<T>(
+  runId: string,
+  path: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  await Deno.mkdir(path.replace(/[/\\][^/\\]*$/, ""), { recursive: true });
+  const sink = getFileSink(path, {
+    formatter: redactByPattern(getJsonLinesFormatter(), patterns),
+  }) as Sink & Disposable;
+  runLogs.set(runId, sink);
+  try {
+    return await withContext({ runId }, work);
+  } finally {
+    runLogs.delete(runId);
+    sink[Symbol.dispose]();
+  }
+}
+
+/** Adds `properties` to every record logged inside `work` (LogTape implicit contexts). */
+export const withLogContext = withContext;
+export type { Logger, LogLevel };

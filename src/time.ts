@@ -1,0 +1,89 @@
+/**
+ * Korean market time: KST is UTC+9 all year (no daylight saving since 1988), so every conversion
+ * is plain arithmetic. A trading day is a KST date written `YYYY-MM-DD`; an instant is UTC.
+ *
+ * @module
+ */
+
+/** KST offset from UTC in milliseconds. */
+export const KST_OFFSET_MS = 9 * 60 * 60 * 1000;
+
+/** Regular session bounds in KST (the closing auction ends the session at 15:30). */
+export const SESSION_OPEN_KST = "09:00";
+/** The close of the regular session in KST. */
+export const SESSION_CLOSE_KST = "15:30";
+
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Whether `value` is a real calendar date written `YYYY-MM-DD`. */
+export function isTradeDate(value: string): boolean {
+  const match = DATE_PATTERN.exec(value);
+  if (!match) return false;
+  const date = new Date(Date.UTC(+match[1], +match[2] - 1, +match[3]));
+  return date.toISOString().slice(0, 10) === value;
+}
+
+/** The KST calendar date of an instant, `YYYY-MM-DD`. */
+export function kstDate(instant: Date | number): string {
+  return new Date(+instant + KST_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** The KST wall-clock time of an instant, `HH:MM:SS`. */
+export function kstTime(instant: Date | number): string {
+  return new Date(+instant + KST_OFFSET_MS).toISOString().slice(11, 19);
+}
+
+/** An instant as KST ISO-8601 with offset, e.g. `2026-11-26T16:05:00+09:00`. */
+export function kstIso(instant: Date | number): string {
+  return new Date(+instant + KST_OFFSET_MS).toISOString().slice(0, 19) + "+09:00";
+}
+
+/** The UTC instant of a KST date and wall-clock time (`HH:MM` or `HH:MM:SS` or `HHMMSS`). */
+export function kstInstant(tradeDate: string, time = "00:00:00"): Date {
+  const digits = time.replaceAll(":", "").padEnd(6, "0");
+  const [y, m, d] = tradeDate.split("-").map(Number);
+  return new Date(
+    Date.UTC(y, m - 1, d, +digits.slice(0, 2), +digits.slice(2, 4), +digits.slice(4, 6)) -
+      KST_OFFSET_MS,
+  );
+}
+
+/** Unix seconds (UTC) of the start of a KST minute: the `bar_time` of a minute bar. */
+export function barTimeOf(tradeDate: string, hhmmss: string): number {
+  return kstInstant(tradeDate, hhmmss).getTime() / 1000;
+}
+
+/** `YYYYMMDD` (KIS) to `YYYY-MM-DD`. */
+export function fromCompactDate(yyyymmdd: string): string {
+  return `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6, 8)}`;
+}
+
+/** `YYYY-MM-DD` to `YYYYMMDD` (KIS). */
+export function toCompactDate(tradeDate: string): string {
+  return tradeDate.replaceAll("-", "");
+}
+
+/** The date `days` calendar days after `tradeDate` (negative goes back). */
+export function addDays(tradeDate: string, days: number): string {
+  const [y, m, d] = tradeDate.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** Day of week of a date: 0 Sunday … 6 Saturday. */
+export function weekday(tradeDate: string): number {
+  const [y, m, d] = tradeDate.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d)).getUTCDay();
+}
+
+/** Whether a date falls on Saturday or Sunday. */
+export function isWeekend(tradeDate: string): boolean {
+  const day = weekday(tradeDate);
+  return day === 0 || day === 6;
+}
+
+/** Every date from `from` to `to`, both included, ascending. */
+export function datesBetween(from: string, to: string): string[] {
+  const dates: string[] = [];
+  for (let date = from; date <= to; date = addDays(date, 1)) dates.push(date);
+  return dates;
+}
