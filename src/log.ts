@@ -13,12 +13,12 @@ import {
   getAnsiColorFormatter,
   getJsonLinesFormatter,
   getLogger as getLogTapeLogger,
-  getStreamSink,
   getTextFormatter,
   type Logger,
   type LogLevel,
   type LogRecord,
   type Sink,
+  type TextFormatter,
   withContext,
 } from "@logtape/logtape";
 import { getFileSink, getRotatingFileSink } from "@logtape/file";
@@ -88,6 +88,12 @@ function literalPatterns(secrets: readonly string[]): RedactionPattern[] {
   }));
 }
 
+/** Writes formatted lines to stderr synchronously, and never closes it. */
+function terminalSink(formatter: TextFormatter): Sink {
+  const encoder = new TextEncoder();
+  return (record) => Deno.stderr.writeSync(encoder.encode(formatter(record)));
+}
+
 let patterns: RedactionPattern[] = [...SECRET_PATTERNS];
 
 /**
@@ -98,14 +104,14 @@ export async function setupLogging(options: LoggingOptions = {}): Promise<AsyncD
   const sinks: Record<string, Sink> = { runs: redactByField(runLogRouter, [...SECRET_FIELDS]) };
   if (options.console !== false) {
     sinks.console = redactByField(
-      getStreamSink(Deno.stderr.writable, {
-        formatter: redactByPattern(
+      terminalSink(
+        redactByPattern(
           Deno.stderr.isTerminal()
             ? getAnsiColorFormatter({ timestamp: "time" })
             : getTextFormatter({ timestamp: "date-time" }),
           patterns,
         ),
-      }),
+      ),
       [...SECRET_FIELDS],
     );
   }
@@ -125,7 +131,11 @@ export async function setupLogging(options: LoggingOptions = {}): Promise<AsyncD
     contextLocalStorage: new AsyncLocalStorage(),
     sinks,
     loggers: [
-      { category: [ROOT_CATEGORY], sinks: Object.keys(sinks), lowestLevel: options.level ?? "info" },
+      {
+        category: [ROOT_CATEGORY],
+        sinks: Object.keys(sinks),
+        lowestLevel: options.level ?? "info",
+      },
       { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
     ],
   });

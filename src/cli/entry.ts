@@ -1,0 +1,64 @@
+/**
+ * What every Archivist command does first: load the configuration, set up logging, open (and so
+ * migrate) the archive; and how it fails: one clear message and the contract's exit code 2.
+ *
+ * @module
+ */
+import { Archivist } from "../../db/archivist.ts";
+import { SchemaTooNewError } from "../../db/migrations.ts";
+import { type Config, ConfigError, loadConfig } from "../config.ts";
+import { setupLogging } from "../log.ts";
+
+/** Exit code of a usage or configuration error (contract.md). */
+export const EXIT_USAGE = 2;
+
+/** A usage mistake: printed as is, exits with {@link EXIT_USAGE}. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** A started command: its configuration, its archive, and how to close both. */
+export interface CommandContext extends AsyncDisposable {
+  readonly config: Config;
+  readonly archivist: Archivist;
+}
+
+/**
+ * Loads the configuration, sets up logging (terminal + `logs/<logFile>`) and opens the archive.
+ * Configuration and schema problems end the process with exit code 2 and one message.
+ */
+export async function startCommand(logFile: string): Promise<CommandContext> {
+  const config = await loadConfig().catch(exitOnUsageError);
+  const logging = await setupLogging({
+    logDir: config.logDir,
+    fileName: logFile,
+    level: config.logLevel,
+    secrets: [config.kis?.appKey, config.kis?.appSecret, config.token].filter((s): s is string =>
+      s !== undefined
+    ),
+  });
+  const archivist = await Archivist.open(config.databasePath).catch(exitOnUsageError);
+  return {
+    config,
+    archivist,
+    async [Symbol.asyncDispose]() {
+      await archivist.close();
+      await logging[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** Prints a configuration, schema or usage error and exits 2; rethrows anything else. */
+export function exitOnUsageError(error: unknown): never {
+  if (
+    error instanceof ConfigError || error instanceof SchemaTooNewError ||
+    error instanceof UsageError
+  ) {
+    console.error(error.message);
+    Deno.exit(EXIT_USAGE);
+  }
+  throw error;
+}
