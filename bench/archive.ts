@@ -66,7 +66,9 @@ async function archivistUpsert(archivist: Archivist, bars: readonly MinuteBar[])
   const counts = await archivist.upsertMinuteBars(bars);
   const seconds = (performance.now() - started) / 1000;
   if (counts.inserted + counts.updated !== bars.length) {
-    throw new Error(`archive bench: expected ${bars.length} rows written, got ${JSON.stringify(counts)}`);
+    throw new Error(
+      `archive bench: expected ${bars.length} rows written, got ${JSON.stringify(counts)}`,
+    );
   }
   return seconds;
 }

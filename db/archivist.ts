@@ -9,9 +9,24 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import { isKrxTradingDay, nextTradingDay } from "../src/calendar.ts";
 import { getLogger } from "../src/log.ts";
-import { addDays, isTradeDate, kstDate, kstInstant, kstTime, SESSION_CLOSE_KST } from "../src/time.ts";
+import {
+  addDays,
+  isTradeDate,
+  kstDate,
+  kstInstant,
+  kstTime,
+  SESSION_CLOSE_KST,
+} from "../src/time.ts";
 import type { DecisionEntry, RejectionEntry, WatchlistEntry } from "./entries.ts";
 import { ArchiveInputError, ArchiveWriteError, IdempotencyConflictError } from "./errors.ts";
+import {
+  decisionRow,
+  type EntryStamp,
+  type InsertedEntry,
+  insertEntryRow,
+  rejectionRow,
+} from "./entry_rows.ts";
+import { GroupCommit } from "./group_commit.ts";
 import { migrateToLatest, type MigrationOutcome, SCHEMA_VERSION } from "./migrations.ts";
 import { upsertMinuteBarsIn, validateMinuteBar } from "./minute_bars.ts";
 import type {
@@ -28,7 +43,7 @@ import type {
   ShadowRadarRow,
   WatchlistRow,
 } from "./schema.ts";
-import { openKysely } from "./sqlite.ts";
+import { openKysely, syncWriteAheadLog } from "./sqlite.ts";
 import { NO_WRITES, type WriteCounts } from "./write_counts.ts";
 
 export type { WriteCounts } from "./write_counts.ts";
@@ -162,6 +177,7 @@ export class Archivist implements AsyncDisposable {
   /** What opening did to the schema. */
   readonly migration: MigrationOutcome;
   readonly #db: Kysely<Database>;
+  readonly #commits: GroupCommit<Database>;
   readonly #now: () => Date;
   #failedWrites = 0;
   #calendar = new Map<string, boolean>();
@@ -174,6 +190,10 @@ export class Archivist implements AsyncDisposable {
   ) {
     this.path = path;
     this.#db = db;
+    this.#commits = new GroupCommit(
+      db,
+      path === ":memory:" ? undefined : () => syncWriteAheadLog(path),
+    );
     this.migration = migration;
     this.#now = now;
   }
@@ -199,13 +219,14 @@ export class Archivist implements AsyncDisposable {
     }
   }
 
-  /** Writes that failed since the archive was opened. */
+  /** Writes that failed since the archive was opened (refused input is not counted). */
   get failedWrites(): number {
     return this.#failedWrites;
   }
 
-  /** Closes the database after the statements in flight. */
+  /** Closes the database after the writes in flight have committed. */
   async close(): Promise<void> {
+    await this.#commits.idle();
     await this.#db.destroy();
   }
 
@@ -220,16 +241,14 @@ export class Archivist implements AsyncDisposable {
     work: (trx: Transaction<Database>) => Promise<T>,
   ): Promise<T> {
     try {
-      return await this.#db.transaction().execute(work);
+      return await this.#commits.run(work);
     } catch (error) {
-      this.#failedWrites++;
-      log.error("{operation} failed: {error}", { operation, ...context, error });
-      if (
-        error instanceof ArchiveInputError || error instanceof IdempotencyConflictError ||
-        error instanceof ArchiveWriteError
-      ) {
+      if (error instanceof ArchiveInputError || error instanceof IdempotencyConflictError) {
+        log.warning("{operation} refused: {error}", { operation, ...context, error });
         throw error;
       }
+      this.#failedWrites++;
+      log.error("{operation} failed: {error}", { operation, ...context, error });
       throw new ArchiveWriteError(operation, (error as Error).message, { cause: error });
     }
   }
@@ -283,10 +302,12 @@ export class Archivist implements AsyncDisposable {
   }
 
   /** Stores KIS's open/closed days (CTCA0903R), replacing what was known of those dates. */
-  saveMarketCalendar(days: readonly { tradeDate: string; isOpen: boolean }[]): Promise<WriteCounts> {
-    return this.#write("saveMarketCalendar", { days: days.length }, async (trx) => {
+  async saveMarketCalendar(
+    days: readonly { tradeDate: string; isOpen: boolean }[],
+  ): Promise<WriteCounts> {
+    const counts = await this.#write("saveMarketCalendar", { days: days.length }, async (trx) => {
       const fetchedAt = this.#now().toISOString();
-      let counts = NO_WRITES;
+      let written = NO_WRITES;
       for (const day of days) {
         if (!isTradeDate(day.tradeDate)) {
           throw new ArchiveInputError("saveMarketCalendar", "expected YYYY-MM-DD", "tradeDate");
@@ -295,17 +316,21 @@ export class Archivist implements AsyncDisposable {
         await trx.insertInto("market_calendar")
           .values({ trade_date: day.tradeDate, is_open: day.isOpen ? 1 : 0, fetched_at: fetchedAt })
           .onConflict((oc) =>
-            oc.column("trade_date").doUpdateSet({ is_open: day.isOpen ? 1 : 0, fetched_at: fetchedAt })
+            oc.column("trade_date").doUpdateSet({
+              is_open: day.isOpen ? 1 : 0,
+              fetched_at: fetchedAt,
+            })
           ).execute();
-        counts = {
-          inserted: counts.inserted + (known === undefined ? 1 : 0),
-          updated: counts.updated + (known !== undefined && known !== day.isOpen ? 1 : 0),
-          unchanged: counts.unchanged + (known === day.isOpen ? 1 : 0),
+        written = {
+          inserted: written.inserted + (known === undefined ? 1 : 0),
+          updated: written.updated + (known !== undefined && known !== day.isOpen ? 1 : 0),
+          unchanged: written.unchanged + (known === day.isOpen ? 1 : 0),
         };
       }
-      for (const day of days) this.#calendar.set(day.tradeDate, day.isOpen);
-      return counts;
+      return written;
     });
+    for (const day of days) this.#calendar.set(day.tradeDate, day.isOpen);
+    return counts;
   }
 
   /** The KST trading day an instant applies to: after the 15:30 close, the next trading day. */
@@ -351,10 +376,47 @@ export class Archivist implements AsyncDisposable {
     }).execute();
   }
 
-  #entryKey(entry: { idempotency_key?: string | null }, index: number, total: number, key?: string) {
+  #entryKey(
+    entry: { idempotency_key?: string | null },
+    index: number,
+    total: number,
+    key?: string,
+  ) {
     if (entry.idempotency_key) return entry.idempotency_key;
     if (!key) return null;
     return total === 1 ? key : `${key}#${index}`;
+  }
+
+  async #logEntries<Entry extends { idempotency_key?: string | null }>(
+    operation: string,
+    scope: string,
+    entries: readonly Entry[],
+    idempotency: IdempotencyOptions | undefined,
+    happenedAt: (entry: Entry) => string | undefined,
+    insert: (trx: Transaction<Database>, entry: Entry, stamp: EntryStamp) => Promise<InsertedEntry>,
+  ): Promise<LoggedEntries> {
+    return await this.#write(operation, { entries: entries.length }, async (trx) => {
+      const replay = await this.#replay(trx, scope, idempotency);
+      if (replay) return replay;
+      const receivedAt = this.#now();
+      const ids: number[] = [];
+      const tradeDates: string[] = [];
+      for (const [index, entry] of entries.entries()) {
+        const at = happenedAt(entry);
+        const instant = at ? new Date(at) : receivedAt;
+        const row = await insert(trx, entry, {
+          idempotencyKey: this.#entryKey(entry, index, entries.length, idempotency?.key),
+          happenedAt: instant,
+          receivedAt,
+          tradeDate: this.tradeDateFor(instant),
+        });
+        ids.push(row.log_id);
+        tradeDates.push(row.trade_date);
+      }
+      const result = { ids, tradeDates, replayed: false };
+      await this.#remember(trx, scope, idempotency, result);
+      return result;
+    });
   }
 
   /**
@@ -366,47 +428,14 @@ export class Archivist implements AsyncDisposable {
     entries: readonly DecisionEntry[],
     idempotency?: IdempotencyOptions,
   ): Promise<LoggedEntries> {
-    return this.#write("logDecisions", { entries: entries.length }, async (trx) => {
-      const replay = await this.#replay(trx, "decisions", idempotency);
-      if (replay) return replay;
-      const receivedAt = this.#now();
-      const ids: number[] = [];
-      const tradeDates: string[] = [];
-      for (const [index, entry] of entries.entries()) {
-        const decidedAt = entry.decided_at ? new Date(entry.decided_at) : receivedAt;
-        const tradeDate = this.tradeDateFor(decidedAt);
-        const idempotencyKey = this.#entryKey(entry, index, entries.length, idempotency?.key);
-        const row = await trx.insertInto("llm_decision_ledger").values({
-          idempotency_key: idempotencyKey,
-          run_id: entry.run_id ?? null,
-          timestamp: decidedAt.toISOString(),
-          decided_at: decidedAt.toISOString(),
-          trade_date: tradeDate,
-          stock_code: entry.stock_code,
-          stock_name: entry.stock_name ?? null,
-          hunter_score: entry.hunter_score ?? null,
-          market_regime: entry.market_regime ?? null,
-          dominant_keywords: entry.dominant_keywords ? JSON.stringify(entry.dominant_keywords) : null,
-          debate_log: entry.debate_log ?? null,
-          counter_position_logic: entry.counter_position_logic ?? null,
-          thinking_called: entry.thinking_called ?? null,
-          thinking_reason: entry.thinking_reason ?? null,
-          cost_estimate: entry.cost_estimate ?? null,
-          gate_result: entry.gate_result ?? null,
-          final_decision: entry.final_decision,
-          final_reason: entry.final_reason ?? null,
-          created_at: receivedAt.toISOString(),
-        }).onConflict((oc) => oc.column("idempotency_key").doNothing())
-          .returning(["log_id", "trade_date"]).executeTakeFirst() ??
-          await trx.selectFrom("llm_decision_ledger").select(["log_id", "trade_date"])
-            .where("idempotency_key", "=", idempotencyKey).executeTakeFirstOrThrow();
-        ids.push(row.log_id);
-        tradeDates.push(row.trade_date);
-      }
-      const result = { ids, tradeDates, replayed: false };
-      await this.#remember(trx, "decisions", idempotency, result);
-      return result;
-    });
+    return this.#logEntries(
+      "logDecisions",
+      "decisions",
+      entries,
+      idempotency,
+      (entry) => entry.decided_at,
+      (trx, entry, stamp) => insertEntryRow(trx, "llm_decision_ledger", decisionRow(entry, stamp)),
+    );
   }
 
   /** Logs rejected candidates, all or nothing; idempotency as in {@link logDecisions}. */
@@ -414,40 +443,14 @@ export class Archivist implements AsyncDisposable {
     entries: readonly RejectionEntry[],
     idempotency?: IdempotencyOptions,
   ): Promise<LoggedEntries> {
-    return this.#write("logRejections", { entries: entries.length }, async (trx) => {
-      const replay = await this.#replay(trx, "shadow-radar", idempotency);
-      if (replay) return replay;
-      const receivedAt = this.#now();
-      const ids: number[] = [];
-      const tradeDates: string[] = [];
-      for (const [index, entry] of entries.entries()) {
-        const loggedAt = entry.logged_at ? new Date(entry.logged_at) : receivedAt;
-        const idempotencyKey = this.#entryKey(entry, index, entries.length, idempotency?.key);
-        const row = await trx.insertInto("shadow_radar_log").values({
-          idempotency_key: idempotencyKey,
-          run_id: entry.run_id ?? null,
-          timestamp: loggedAt.toISOString(),
-          logged_at: loggedAt.toISOString(),
-          trade_date: this.tradeDateFor(loggedAt),
-          stock_code: entry.stock_code,
-          stock_name: entry.stock_name ?? null,
-          rejection_stage: entry.rejection_stage ?? null,
-          rejection_reason: entry.rejection_reason ?? null,
-          hunter_score_at_time: entry.hunter_score_at_time ?? null,
-          trigger_type: entry.trigger_type ?? null,
-          trigger_value: entry.trigger_value ?? null,
-          created_at: receivedAt.toISOString(),
-        }).onConflict((oc) => oc.column("idempotency_key").doNothing())
-          .returning(["log_id", "trade_date"]).executeTakeFirst() ??
-          await trx.selectFrom("shadow_radar_log").select(["log_id", "trade_date"])
-            .where("idempotency_key", "=", idempotencyKey).executeTakeFirstOrThrow();
-        ids.push(row.log_id);
-        tradeDates.push(row.trade_date);
-      }
-      const result = { ids, tradeDates, replayed: false };
-      await this.#remember(trx, "shadow-radar", idempotency, result);
-      return result;
-    });
+    return this.#logEntries(
+      "logRejections",
+      "shadow-radar",
+      entries,
+      idempotency,
+      (entry) => entry.logged_at,
+      (trx, entry, stamp) => insertEntryRow(trx, "shadow_radar_log", rejectionRow(entry, stamp)),
+    );
   }
 
   /** Decisions matching `filter` (and `finalDecision`), oldest first, one page at a time. */
@@ -474,11 +477,15 @@ export class Archivist implements AsyncDisposable {
 
   /** Rejections matching `filter` (and `rejectionStage`), oldest first, one page at a time. */
   async listRejections(
-    filter: EntryFilter & { readonly rejectionStage?: NonNullable<ShadowRadarRow["rejection_stage"]> },
+    filter: EntryFilter & {
+      readonly rejectionStage?: NonNullable<ShadowRadarRow["rejection_stage"]>;
+    },
   ): Promise<Page<ShadowRadarRow>> {
     const operation = "listRejections";
     const limit = this.#limit(operation, filter.limit);
-    let query = this.#db.selectFrom("shadow_radar_log").selectAll().orderBy("log_id").limit(limit + 1);
+    let query = this.#db.selectFrom("shadow_radar_log").selectAll().orderBy("log_id").limit(
+      limit + 1,
+    );
     if (filter.cursor) query = query.where("log_id", ">", decodeCursor(operation, filter.cursor));
     if (filter.stockCode) query = query.where("stock_code", "=", filter.stockCode);
     if (filter.tradeDate) query = query.where("trade_date", "=", filter.tradeDate);
@@ -601,12 +608,17 @@ export class Archivist implements AsyncDisposable {
 
   /** Adds or re-activates entries (a given name replaces the stored one). */
   addToWatchlist(entries: readonly WatchlistEntry[]): Promise<WriteCounts> {
-    return this.#write("addToWatchlist", { entries: entries.length }, (trx) =>
-      this.#upsertWatchlist(trx, entries));
+    return this.#write(
+      "addToWatchlist",
+      { entries: entries.length },
+      (trx) => this.#upsertWatchlist(trx, entries),
+    );
   }
 
   /** Makes exactly `entries` the active watchlist; others stay stored but inactive. */
-  replaceWatchlist(entries: readonly WatchlistEntry[]): Promise<WriteCounts & { deactivated: number }> {
+  replaceWatchlist(
+    entries: readonly WatchlistEntry[],
+  ): Promise<WriteCounts & { deactivated: number }> {
     return this.#write("replaceWatchlist", { entries: entries.length }, async (trx) => {
       const codes = entries.map((e) => e.stock_code);
       let deactivate = trx.updateTable("watchlist")
@@ -663,7 +675,10 @@ export class Archivist implements AsyncDisposable {
    * The stocks to collect for `tradeDate`: the active watchlist, every stock rejected in the 7
    * days up to that day, and `extraCodes`; deduplicated, sorted.
    */
-  async collectionTargets(tradeDate: string, extraCodes: readonly string[] = []): Promise<string[]> {
+  async collectionTargets(
+    tradeDate: string,
+    extraCodes: readonly string[] = [],
+  ): Promise<string[]> {
     const watched = await this.#db.selectFrom("watchlist").select("stock_code")
       .where("is_active", "=", 1).execute();
     const rejected = await this.#db.selectFrom("shadow_radar_log").select("stock_code").distinct()
@@ -699,7 +714,11 @@ export class Archivist implements AsyncDisposable {
   /** Records a stock that failed in a run, as it happens (so a crash loses nothing). */
   recordRunFailure(runId: string, stockCode: string, error: string): Promise<void> {
     return this.#write("recordRunFailure", { runId, stockCode }, async (trx) => {
-      await trx.insertInto("collection_run_failure").values({ run_id: runId, stock_code: stockCode, error })
+      await trx.insertInto("collection_run_failure").values({
+        run_id: runId,
+        stock_code: stockCode,
+        error,
+      })
         .onConflict((oc) => oc.columns(["run_id", "stock_code"]).doUpdateSet({ error })).execute();
     });
   }
@@ -817,7 +836,11 @@ export class Archivist implements AsyncDisposable {
               ])
             )
         ).execute();
-      const lease = await trx.selectFrom("collection_lease").select("holder").where("name", "=", name)
+      const lease = await trx.selectFrom("collection_lease").select("holder").where(
+        "name",
+        "=",
+        name,
+      )
         .executeTakeFirstOrThrow();
       return lease.holder === holder;
     });
@@ -826,7 +849,9 @@ export class Archivist implements AsyncDisposable {
   /** Extends a held lease; false when it was lost to another holder. */
   renewLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
     return this.#write("renewLease", { name, holder }, async (trx) => {
-      const result = await trx.updateTable("collection_lease").set({ expires_at: Date.now() + ttlMs })
+      const result = await trx.updateTable("collection_lease").set({
+        expires_at: Date.now() + ttlMs,
+      })
         .where("name", "=", name).where("holder", "=", holder).executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     });

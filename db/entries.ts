@@ -34,7 +34,10 @@ const common = {
   stock_code: stockCodeSchema,
   stock_name: text(200, "Stock name, e.g. 삼성전자"),
   run_id: text(200, "Scout's run id, to group the entries of one Scout run"),
-  idempotency_key: text(200, "Per-entry idempotency key; a repeat with the same key stores nothing"),
+  idempotency_key: text(
+    200,
+    "Per-entry idempotency key; a repeat with the same key stores nothing",
+  ),
 };
 
 /** `thinking_called` as Python sends it: a bool or 0/1. */

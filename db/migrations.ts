@@ -78,7 +78,9 @@ const initial: Migration = {
         thinking_reason TEXT,
         cost_estimate REAL,
         gate_result TEXT,
-        final_decision TEXT NOT NULL CHECK (final_decision IN (${sql.raw(quoted(FINAL_DECISIONS))})),
+        final_decision TEXT NOT NULL CHECK (final_decision IN (${
+      sql.raw(quoted(FINAL_DECISIONS))
+    })),
         final_reason TEXT,
         schema_v TEXT NOT NULL DEFAULT '1.0',
         created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))

@@ -1,13 +1,13 @@
 /**
  * The minute-bar upsert, the archive's hot path (hundreds of thousands of rows per backfill).
  *
- * Bars go in multi-row `INSERT … ON CONFLICT DO UPDATE … WHERE changed` statements. Kysely builds
- * and compiles each statement shape once per chunk size; later chunks reuse its SQL text (and the
- * adapter's prepared statement) with fresh parameters, so the cost per row stays near a raw loop.
+ * Bars go in multi-row `INSERT … ON CONFLICT DO UPDATE … WHERE changed` statements, compiled once
+ * per chunk size (`compiled.ts`), so the cost per row stays near a raw prepared-statement loop.
  *
  * @module
  */
-import { CompiledQuery, type Kysely, type Transaction } from "kysely";
+import type { CompiledQuery, Kysely, Transaction } from "kysely";
+import { reusableStatement } from "./compiled.ts";
 import { ArchiveInputError } from "./errors.ts";
 import type { Database, MinuteBar } from "./schema.ts";
 import type { WriteCounts } from "./write_counts.ts";
@@ -29,38 +29,42 @@ const VALUE_COLUMNS = ["open", "high", "low", "close", "volume", "value"] as con
 /** Rows per statement: 8 columns × 120 rows stays far below SQLite's parameter limit. */
 const CHUNK_ROWS = 120;
 
-const upsertSqlBySize = new Map<number, string>();
-
 function upsertStatement(db: Kysely<Database>, chunk: readonly MinuteBar[]): CompiledQuery {
   const parameters = chunk.flatMap((bar) => BAR_COLUMNS.map((column) => bar[column]));
-  const cached = upsertSqlBySize.get(chunk.length);
-  if (cached) return CompiledQuery.raw(cached, parameters);
-  const compiled = db.insertInto("stock_minute_price")
-    .values(chunk.map((bar) => Object.fromEntries(BAR_COLUMNS.map((c) => [c, bar[c]])) as MinuteBar))
-    .onConflict((conflict) =>
-      conflict.columns(["stock_code", "bar_time"])
-        .doUpdateSet((eb) => Object.fromEntries(VALUE_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)])))
-        .where((eb) =>
-          eb.or(VALUE_COLUMNS.map((c) => eb(`stock_minute_price.${c}`, "is not", eb.ref(`excluded.${c}`))))
+  return reusableStatement(
+    `minute-bar-upsert:${chunk.length}`,
+    parameters,
+    () =>
+      db.insertInto("stock_minute_price")
+        .values(
+          chunk.map((bar) => Object.fromEntries(BAR_COLUMNS.map((c) => [c, bar[c]])) as MinuteBar),
         )
-    )
-    .compile();
-  // The cached SQL is only reusable if Kysely bound exactly our row-major parameters.
-  if (
-    compiled.parameters.length !== parameters.length ||
-    compiled.parameters.some((value, i) => value !== parameters[i])
-  ) {
-    throw new Error("minute-bar upsert: Kysely bound parameters in an unexpected order");
-  }
-  upsertSqlBySize.set(chunk.length, compiled.sql);
-  return compiled;
+        .onConflict((conflict) =>
+          conflict.columns(["stock_code", "bar_time"])
+            .doUpdateSet((eb) =>
+              Object.fromEntries(VALUE_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)]))
+            )
+            .where((eb) =>
+              eb.or(
+                VALUE_COLUMNS.map((c) =>
+                  eb(`stock_minute_price.${c}`, "is not", eb.ref(`excluded.${c}`))
+                ),
+              )
+            )
+        )
+        .compile(),
+  );
 }
 
 /** Refuses a bar that is not whole, positive and consistent, naming the field. */
 export function validateMinuteBar(bar: MinuteBar, index: number): void {
   const where = `bars[${index}]`;
   if (typeof bar.stock_code !== "string" || !/^[0-9A-Z]{6,7}$/.test(bar.stock_code)) {
-    throw new ArchiveInputError("upsertMinuteBars", "expected a KRX stock code", `${where}.stock_code`);
+    throw new ArchiveInputError(
+      "upsertMinuteBars",
+      "expected a KRX stock code",
+      `${where}.stock_code`,
+    );
   }
   if (!Number.isSafeInteger(bar.bar_time) || bar.bar_time % 60 !== 0) {
     throw new ArchiveInputError(
@@ -79,7 +83,10 @@ export function validateMinuteBar(bar: MinuteBar, index: number): void {
       );
     }
   }
-  if (bar.low <= 0 || bar.low > Math.min(bar.open, bar.close) || bar.high < Math.max(bar.open, bar.close)) {
+  if (
+    bar.low <= 0 || bar.low > Math.min(bar.open, bar.close) ||
+    bar.high < Math.max(bar.open, bar.close)
+  ) {
     throw new ArchiveInputError(
       "upsertMinuteBars",
       `expected 0 < low ≤ open, close ≤ high (got O${bar.open} H${bar.high} L${bar.low} C${bar.close})`,
@@ -113,7 +120,11 @@ async function countExisting(
   if (high - low < 24 * 3600) {
     // One session: count its stored minutes without decoding them, then subtract the ones not sent.
     const stored = await trx.selectFrom("stock_minute_price").select("bar_time")
-      .where("stock_code", "=", stockCode).where("bar_time", ">=", low).where("bar_time", "<=", high)
+      .where("stock_code", "=", stockCode).where("bar_time", ">=", low).where(
+        "bar_time",
+        "<=",
+        high,
+      )
       .execute();
     return stored.reduce((n, row) => n + (minutes.has(row.bar_time) ? 1 : 0), 0);
   }

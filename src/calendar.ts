@@ -91,7 +91,10 @@ export function isKrxTradingDay(tradeDate: string): boolean {
 export type TradingDayRule = (tradeDate: string) => boolean;
 
 /** The first trading day strictly after `tradeDate`. */
-export function nextTradingDay(tradeDate: string, isOpen: TradingDayRule = isKrxTradingDay): string {
+export function nextTradingDay(
+  tradeDate: string,
+  isOpen: TradingDayRule = isKrxTradingDay,
+): string {
   let date = addDays(tradeDate, 1);
   while (!isOpen(date)) date = addDays(date, 1);
   return date;

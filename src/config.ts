@@ -32,7 +32,9 @@ const blankAsUnset = (value: unknown) =>
 const optionalText = (what: string) =>
   z.preprocess(blankAsUnset, z.string({ error: `expected ${what}` }).trim().optional());
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: "expected a KST time as HH:MM" });
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, {
+  error: "expected a KST time as HH:MM",
+});
 
 /** The zod schema of the environment; its output type is {@link Config}. */
 export const environmentSchema = z.object({
@@ -180,7 +182,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   if ((v.KIS_APP_KEY === undefined) !== (v.KIS_APP_SECRET === undefined)) {
     const missing = v.KIS_APP_KEY === undefined ? "KIS_APP_KEY" : "KIS_APP_SECRET";
-    problems.push(`${missing}: expected together with the other KIS credential (one is set, not both)`);
+    problems.push(
+      `${missing}: expected together with the other KIS credential (one is set, not both)`,
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 

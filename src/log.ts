@@ -51,7 +51,9 @@ export const SECRET_PATTERNS: readonly RedactionPattern[] = [
     replacement: "[REDACTED JWT]",
   },
   {
-    pattern: /("?(?:app_?key|app_?secret|secretkey|access_token)"?\s*[:=]\s*"?)[^"\s,}]+/gi,
+    // Only values long enough to be credentials: prose such as "KIS_APP_SECRET: set it" stays.
+    pattern:
+      /("?(?:app_?key|app_?secret|secretkey|access_token)"?\s*[:=]\s*"?)[A-Za-z0-9+/=._-]{16,}/gi,
     replacement: "$1[REDACTED]",
   },
 ];

@@ -49,7 +49,10 @@ Deno.test("config: each wrong value is named with what it expects", () => {
     ARCHIVIST_FLOW_TIME_KST: "25:00",
   });
   assert.equal(problems.length, 4);
-  assert.match(problems.join("\n"), /^ARCHIVIST_PORT: expected a TCP port number \(got "eighty"\)/m);
+  assert.match(
+    problems.join("\n"),
+    /^ARCHIVIST_PORT: expected a TCP port number \(got "eighty"\)/m,
+  );
   assert.match(problems.join("\n"), /^KIS_ENV: expected `real` or `virtual` \(got "paper"\)/m);
   assert.match(problems.join("\n"), /^KIS_RATE_LIMIT: expected a positive number/m);
   assert.match(problems.join("\n"), /^ARCHIVIST_FLOW_TIME_KST: expected a KST time as HH:MM/m);
@@ -58,7 +61,10 @@ Deno.test("config: each wrong value is named with what it expects", () => {
 Deno.test("config: a public host without a token refuses, saying why", () => {
   const [problem] = problemsOf({ ARCHIVIST_HOST: "0.0.0.0" });
   assert.match(problem, /^ARCHIVIST_TOKEN: required when ARCHIVIST_HOST is not loopback/);
-  assert.equal(parseConfig({ ARCHIVIST_HOST: "0.0.0.0", ARCHIVIST_TOKEN: "t".repeat(32) }).host, "0.0.0.0");
+  assert.equal(
+    parseConfig({ ARCHIVIST_HOST: "0.0.0.0", ARCHIVIST_TOKEN: "t".repeat(32) }).host,
+    "0.0.0.0",
+  );
 });
 
 Deno.test("config: half the KIS credentials is an error; secrets never echoed", () => {

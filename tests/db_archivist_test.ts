@@ -42,7 +42,9 @@ Deno.test("minute bars: insert, rerun unchanged, then update changed values", as
     updated: 0,
     unchanged: 780,
   });
-  const corrected = bars.map((b, i) => i % 10 === 0 ? { ...b, close: b.high, volume: b.volume + 1 } : b);
+  const corrected = bars.map((b, i) =>
+    i % 10 === 0 ? { ...b, close: b.high, volume: b.volume + 1 } : b
+  );
   corrected.push({ ...bars[0], bar_time: bars[0].bar_time - 60 });
   assert.deepEqual(await archivist.upsertMinuteBars(corrected), {
     inserted: 1,
@@ -69,7 +71,7 @@ Deno.test("minute bars: a bad bar names its field and nothing of the batch is st
   fractional[2] = { ...fractional[2], volume: 1.5 };
   await assert.rejects(archivist.upsertMinuteBars(fractional), /bars\[2\]\.volume/);
   assert.equal(rowCount(archive.path, "stock_minute_price"), 0);
-  assert.equal(archivist.failedWrites, 2);
+  assert.equal(archivist.failedWrites, 0, "refused input is not a failed write");
 });
 
 const flow = (overrides: Partial<FlowSnapshot> = {}): FlowSnapshot => ({
@@ -92,8 +94,16 @@ Deno.test("flow snapshots: insert, rerun unchanged, corrected values update", as
   await using archive = await tempArchive();
   const { archivist } = archive;
   const rows = [flow(), flow({ trade_date: "2026-11-24", program_net_buy: null })];
-  assert.deepEqual(await archivist.upsertFlowSnapshots(rows), { inserted: 2, updated: 0, unchanged: 0 });
-  assert.deepEqual(await archivist.upsertFlowSnapshots(rows), { inserted: 0, updated: 0, unchanged: 2 });
+  assert.deepEqual(await archivist.upsertFlowSnapshots(rows), {
+    inserted: 2,
+    updated: 0,
+    unchanged: 0,
+  });
+  assert.deepEqual(await archivist.upsertFlowSnapshots(rows), {
+    inserted: 0,
+    updated: 0,
+    unchanged: 2,
+  });
   assert.deepEqual(
     await archivist.upsertFlowSnapshots([flow({ foreign_net_buy: 1 }), rows[1]]),
     { inserted: 0, updated: 1, unchanged: 1 },
@@ -285,7 +295,10 @@ Deno.test("collection runs: start, failures, finish, last run per job, succeeded
   const [skipped, partial] = await archivist.listRuns();
   assert.equal(skipped.status, "skipped");
   assert.equal(partial.status, "partial");
-  assert.deepEqual(partial.failures, [{ stock_code: "000660", error: "KIS EGW00201 after 6 attempts" }]);
+  assert.deepEqual(partial.failures, [{
+    stock_code: "000660",
+    error: "KIS EGW00201 after 6 attempts",
+  }]);
   const last = await archivist.lastRuns();
   assert.equal(last.intraday?.run_id, runId);
   assert.equal(last.flow?.status, "skipped");
@@ -326,4 +339,24 @@ Deno.test("calendar: KIS's days override the built-in calendar", async () => {
   assert.equal(archivist.isTradingDay("2026-11-25"), false);
   assert.equal(archivist.tradeDateFor(new Date("2026-11-25T01:00:00Z")), "2026-11-26");
   assert.ok(await archivist.calendarFetchedAt());
+});
+
+Deno.test("group commit: concurrent writes share commits; one failure leaves its neighbours stored", async () => {
+  await using archive = await tempArchive();
+  const { archivist } = archive;
+  const writes = Array.from({ length: 40 }, (_, i) =>
+    archivist.logDecisions([
+      decision({
+        stock_code: "005930",
+        final_decision: (i === 17 ? "MAYBE" : "HOLD") as DecisionEntry["final_decision"],
+        idempotency_key: `entry-${i}`,
+      }),
+    ]));
+  const settled = await Promise.allSettled(writes);
+  assert.equal(settled.filter((s) => s.status === "rejected").length, 1);
+  assert.equal(settled[17].status, "rejected");
+  const ids = settled.flatMap((s) => s.status === "fulfilled" ? s.value.ids : []);
+  assert.equal(new Set(ids).size, 39);
+  assert.equal(rowCount(archive.path, "llm_decision_ledger"), 39);
+  assert.equal(archivist.failedWrites, 1);
 });

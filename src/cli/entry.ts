@@ -26,15 +26,25 @@ export interface CommandContext extends AsyncDisposable {
   readonly archivist: Archivist;
 }
 
+/** Options of {@link startCommand}. */
+export interface StartOptions {
+  /** Log to the terminal too (default true); off where a progress bar owns it. */
+  readonly console?: boolean;
+}
+
 /**
  * Loads the configuration, sets up logging (terminal + `logs/<logFile>`) and opens the archive.
  * Configuration and schema problems end the process with exit code 2 and one message.
  */
-export async function startCommand(logFile: string): Promise<CommandContext> {
+export async function startCommand(
+  logFile: string,
+  options: StartOptions = {},
+): Promise<CommandContext> {
   const config = await loadConfig().catch(exitOnUsageError);
   const logging = await setupLogging({
     logDir: config.logDir,
     fileName: logFile,
+    console: options.console,
     level: config.logLevel,
     secrets: [config.kis?.appKey, config.kis?.appSecret, config.token].filter((s): s is string =>
       s !== undefined

@@ -1,0 +1,156 @@
+/**
+ * Ingest benchmark: the HTTP API in a process of its own on a real database file; 32 concurrent
+ * clients POST single decisions for 10 s, then the same load (same body, same clients) on
+ * `POST /v1/ping`, which passes the same gate but writes nothing, as the baseline.
+ * Every acknowledged decision is then looked up on disk.
+ *
+ * @module
+ */
+import { Archivist } from "../db/archivist.ts";
+import { spawnStandaloneApi } from "../src/http/standalone.ts";
+
+/** Knobs of {@link benchIngest} (defaults: the benchmark as specified). */
+export interface IngestBenchOptions {
+  /** Seconds of load per phase (default 10). */
+  readonly seconds?: number;
+  /** Concurrent clients (default 32). */
+  readonly clients?: number;
+}
+
+interface Phase {
+  readonly requests: number;
+  readonly rps: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly failures: number;
+}
+
+const DECISION = {
+  stock_code: "005930",
+  stock_name: "삼성전자",
+  hunter_score: 72.5,
+  market_regime: "BULL",
+  dominant_keywords: ["반도체", "HBM"],
+  debate_log: "Bull: HBM demand. Bear: valuation.",
+  counter_position_logic: "memory cycle peaking",
+  thinking_called: true,
+  thinking_reason: "close call",
+  cost_estimate: 0.0123,
+  gate_result: "PASS",
+  final_decision: "BUY",
+  final_reason: "momentum with flows",
+};
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+}
+
+async function load(
+  seconds: number,
+  clients: number,
+  send: () => Promise<Response>,
+  onOk: (response: Response) => Promise<void>,
+): Promise<Phase> {
+  const latencies: number[] = [];
+  let failures = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      const response = await send();
+      if (response.ok) await onOk(response);
+      else {
+        failures++;
+        await response.body?.cancel();
+      }
+      latencies.push(performance.now() - t0);
+    }
+  }));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: latencies.length,
+    rps: Math.round(latencies.length / elapsed),
+    p50Ms: Number(percentile(latencies, 0.5).toFixed(2)),
+    p99Ms: Number(percentile(latencies, 0.99).toFixed(2)),
+    failures,
+  };
+}
+
+/** Runs the benchmark; returns `{ bench, rps, baseline_rps, ratio, p99_ms, … }`. */
+export async function benchIngest(
+  options: IngestBenchOptions = {},
+): Promise<Record<string, unknown>> {
+  const seconds = options.seconds ?? 10;
+  const clients = options.clients ?? 32;
+  const dir = await Deno.makeTempDir({ prefix: "archivist-bench-ingest-" });
+  const dbPath = `${dir}/ingest.db`;
+  const { url, process } = await spawnStandaloneApi(dbPath);
+  const acknowledged: number[] = [];
+  try {
+    const body = JSON.stringify(DECISION);
+    const ingest = await load(
+      seconds,
+      clients,
+      () =>
+        fetch(`${url}/v1/decisions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        }),
+      async (response) => {
+        acknowledged.push(...(await response.json()).ids);
+      },
+    );
+    const baseline = await load(
+      seconds,
+      clients,
+      () =>
+        fetch(`${url}/v1/ping`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        }),
+      async (response) => void await response.body?.cancel(),
+    );
+    process.kill("SIGTERM");
+    await process.status;
+
+    await using archivist = await Archivist.open(dbPath);
+    const stored = new Set<number>();
+    let cursor: string | undefined;
+    do {
+      const page = await archivist.listDecisions({ limit: 1000, cursor });
+      for (const row of page.items) stored.add(row.log_id);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    const missing = acknowledged.filter((id) => !stored.has(id)).length;
+    return {
+      bench: "ingest",
+      rps: ingest.rps,
+      baseline_rps: baseline.rps,
+      ratio: Number((ingest.rps / baseline.rps).toFixed(3)),
+      p99_ms: ingest.p99Ms,
+      p50_ms: ingest.p50Ms,
+      baseline_p99_ms: baseline.p99Ms,
+      clients,
+      seconds,
+      acknowledged: acknowledged.length,
+      stored: stored.size,
+      missing,
+      failures: ingest.failures + baseline.failures,
+      durable: missing === 0,
+    };
+  } finally {
+    try {
+      process.kill("SIGKILL");
+    } catch {
+      // Already exited after SIGTERM.
+    }
+    await process.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+if (import.meta.main) console.log(JSON.stringify(await benchIngest()));

@@ -1,0 +1,18 @@
+/**
+ * The part of the KIS client the collectors use (a `KisClient` satisfies it; tests may pass a
+ * stand-in).
+ *
+ * @module
+ */
+import type { KisClient } from "../src/kis/mod.ts";
+
+/** The KIS calls collection makes, plus the client's request counter. */
+export type CollectorClient = Pick<
+  KisClient,
+  | "investorFlows"
+  | "programTradeDaily"
+  | "sessionMinuteBars"
+  | "marketCalendar"
+  | "plannedCalls"
+  | "stats"
+>;

@@ -1,0 +1,190 @@
+/**
+ * `deno task demo [--port N] [--once]`: the whole system without a KIS account. Starts the bundled
+ * KIS simulator and the service (its own port, its own database file `data/demo.db`), seeds a
+ * small watchlist, collects the last trading day's flows and minute bars, and prints what to open.
+ * It then keeps both running until Ctrl-C (`--once` exits after printing).
+ *
+ * @module
+ */
+import { Command, CommanderError } from "commander";
+import { Archivist } from "../../db/archivist.ts";
+import { refreshMarketCalendar } from "../../collectors/calendar.ts";
+import { latestReadyTradeDate } from "../../collectors/dates.ts";
+import { runCollection, type RunReport } from "../../collectors/run.ts";
+import { COLLECTION_JOBS } from "../../db/schema.ts";
+import { KisClient } from "../kis/mod.ts";
+import { setupLogging } from "../log.ts";
+import { DEMO_REAL_APP_KEY, DEMO_REAL_APP_SECRET, startSimulator } from "../sim/server.ts";
+import { EXIT_USAGE } from "./entry.ts";
+
+/** The stocks the demo watches. */
+export const DEMO_WATCHLIST = [
+  { stock_code: "005930", stock_name: "삼성전자" },
+  { stock_code: "000660", stock_name: "SK하이닉스" },
+  { stock_code: "035420", stock_name: "NAVER" },
+  { stock_code: "005380", stock_name: "현대차" },
+  { stock_code: "051910", stock_name: "LG화학" },
+] as const;
+
+const DEMO_DB = "data/demo.db";
+const DEMO_TOKEN_CACHE = "data/demo-kis-token.json";
+const DEMO_LOG_DIR = "logs/demo";
+const PROJECT_ROOT = new URL("../../", import.meta.url);
+
+interface DemoOptions {
+  readonly port: number;
+  readonly once: boolean;
+}
+
+function parseOptions(): DemoOptions {
+  const program = new Command("demo")
+    .description("Run the whole system offline against the bundled KIS simulator.")
+    .option("--port <N>", "the demo service's HTTP port", "8788")
+    .option("--once", "exit after the collection instead of serving until Ctrl-C", false)
+    .exitOverride();
+  try {
+    program.parse(Deno.args, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) Deno.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
+    throw error;
+  }
+  const { port, once } = program.opts<{ port: string; once: boolean }>();
+  if (!/^\d+$/.test(port) || Number(port) > 65_535) {
+    console.error(`--port: expected a TCP port number (got ${JSON.stringify(port)})`);
+    Deno.exit(EXIT_USAGE);
+  }
+  return { port: Number(port), once };
+}
+
+async function waitForHealth(url: string, service: Deno.ChildProcess): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let exited = false;
+  service.status.then(() => exited = true);
+  while (Date.now() < deadline && !exited) {
+    try {
+      const response = await fetch(`${url}/health`);
+      await response.body?.cancel();
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(
+    exited
+      ? `the demo service exited early; see ${DEMO_LOG_DIR}/archivist.jsonl`
+      : `the demo service did not answer on ${url} within 20 s`,
+  );
+}
+
+function summary(report: RunReport): string {
+  return `${
+    report.job.padEnd(8)
+  } ${report.tradeDate}  ${report.status}: ${report.stocksDone} stocks, ` +
+    `${report.rowsWritten} rows, ${report.kisCalls} KIS calls` +
+    (report.reason ? ` (${report.reason})` : "");
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  await using _logging = await setupLogging({
+    logDir: DEMO_LOG_DIR,
+    fileName: "demo.jsonl",
+    level: "warning",
+  });
+  await using sim = await startSimulator({ quiet: true });
+  console.log(`KIS simulator     ${sim.realUrl} (real) · ${sim.virtualUrl} (virtual)`);
+
+  const archivist = await Archivist.open(DEMO_DB);
+  await archivist.addToWatchlist(DEMO_WATCHLIST);
+
+  const url = `http://127.0.0.1:${options.port}`;
+  const service = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--config",
+      new URL("deno.json", PROJECT_ROOT).pathname,
+      "--allow-env",
+      "--allow-read",
+      "--allow-write",
+      "--allow-net",
+      "--allow-sys",
+      new URL("main.ts", PROJECT_ROOT).pathname,
+    ],
+    env: {
+      ARCHIVIST_DB: DEMO_DB,
+      ARCHIVIST_PORT: String(options.port),
+      ARCHIVIST_HOST: "127.0.0.1",
+      ARCHIVIST_LOG_DIR: DEMO_LOG_DIR,
+      // The demo collects the last trading day itself, below, with progress on the terminal.
+      ARCHIVIST_CATCH_UP_DAYS: "0",
+      KIS_ENV: "real",
+      KIS_BASE_URL: sim.realUrl,
+      KIS_APP_KEY: DEMO_REAL_APP_KEY,
+      KIS_APP_SECRET: DEMO_REAL_APP_SECRET,
+      KIS_TOKEN_CACHE: DEMO_TOKEN_CACHE,
+    },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    await waitForHealth(url, service);
+    console.log(`Archivist service ${url} (database ${DEMO_DB})`);
+
+    const client = new KisClient({
+      env: "real",
+      baseUrl: sim.realUrl,
+      appKey: DEMO_REAL_APP_KEY,
+      appSecret: DEMO_REAL_APP_SECRET,
+      rateLimit: 15,
+      tokenCachePath: DEMO_TOKEN_CACHE,
+    });
+    const now = new Date();
+    await refreshMarketCalendar(archivist, client, now);
+    const isOpen = (date: string) => archivist.isTradingDay(date);
+    console.log(`Collecting ${DEMO_WATCHLIST.length} stocks…`);
+    let tradeDate = "";
+    for (const job of COLLECTION_JOBS) {
+      tradeDate = latestReadyTradeDate(job, now, isOpen);
+      const report = await runCollection({ archivist, client }, {
+        job,
+        tradeDate,
+        trigger: "demo",
+      });
+      console.log(`  ${summary(report)}`);
+    }
+    await archivist.close();
+
+    console.log(`
+Open:
+  ${url}/health
+  ${url}/v1/runs
+  ${url}/v1/watchlist
+  ${url}/v1/minute-bars/005930?date=${tradeDate}
+  ${url}/v1/market-flow/005930
+  ${url}/openapi.json
+  ${DEMO_DB} in a SQLite browser (view stock_minute_price_kst shows bars in KST)
+
+Log a decision as Scout would:
+  curl -s -X POST ${url}/v1/decisions -H 'content-type: application/json' \\
+    -d '{"stock_code":"005930","stock_name":"삼성전자","final_decision":"BUY","hunter_score":72.5}'
+`);
+    if (!options.once) {
+      console.log("Serving until Ctrl-C.");
+      await new Promise<void>((resolve) => {
+        for (const signal of ["SIGINT", "SIGTERM"] as const) {
+          Deno.addSignalListener(signal, () => resolve());
+        }
+      });
+    }
+  } finally {
+    try {
+      service.kill("SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    await service.status;
+  }
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,171 @@
+/**
+ * The HTTP API of Archivist as one Hono app: every route, the bearer guard on `/v1/*`, errors as
+ * RFC 9457 problems, and the OpenAPI 3.1 document at `/openapi.json`.
+ *
+ * @module
+ */
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "zod";
+import { HTTPException } from "hono/http-exception";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import type { Archivist } from "../../db/archivist.ts";
+import { ArchiveInputError, ArchiveWriteError, IdempotencyConflictError } from "../../db/errors.ts";
+import { getLogger } from "../log.ts";
+import { bearerAuth, markTokenGuarded } from "./auth.ts";
+import { addDecisionRoutes } from "./decisions.ts";
+import { addHealthRoute } from "./health.ts";
+import { addMarketDataRoutes } from "./market_data.ts";
+import { addPingRoute } from "./ping.ts";
+import {
+  fieldErrors,
+  HttpProblem,
+  invalidRequest,
+  type Problem,
+  PROBLEM_TYPES,
+  problemResponse,
+} from "./problem.ts";
+import { addRunRoutes } from "./runs.ts";
+import { addShadowRadarRoutes } from "./shadow_radar.ts";
+import { addWatchlistRoutes } from "./watchlist.ts";
+
+const log = getLogger("http");
+
+const openApiRoute = createRoute({
+  method: "get",
+  path: "/openapi.json",
+  tags: ["service"],
+  summary: "This OpenAPI 3.1 document",
+  security: [],
+  responses: {
+    200: {
+      description: "The document",
+      content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+    },
+  },
+});
+
+/** What the app serves and how. */
+export interface AppOptions {
+  /** The archive every route reads and writes through. */
+  readonly archivist: Archivist;
+  /** Bearer token required on `/v1/*`; without it the API is open (bind to loopback only). */
+  readonly token?: string;
+  /** The clock for defaults such as the market-flow date range (tests pin it). */
+  readonly now?: () => Date;
+  /** Whether collection runs in this process, shown in `/health`. */
+  readonly collection?: () => { enabled: boolean; reason?: string };
+}
+
+/** Where each known error lands: a problem for the client, the internals only in the log. */
+function problemFor(error: unknown): { problem: Problem; headers?: Record<string, string> } {
+  if (error instanceof HttpProblem) return { problem: error.problem, headers: error.headers };
+  if (error instanceof ArchiveInputError) {
+    return {
+      problem: invalidRequest([{
+        field: error.field ?? "(request)",
+        // The Archivist names its own option (nextCursor); the client sent the API's next_cursor.
+        message: error.message.replace(/^[^:]+: (?:[^:]+: )?/, "").replace(
+          "nextCursor",
+          "next_cursor",
+        ),
+      }]).problem,
+    };
+  }
+  if (error instanceof IdempotencyConflictError) {
+    return {
+      problem: new HttpProblem(422, error.message, {
+        type: PROBLEM_TYPES.idempotencyConflict,
+        title: "Idempotency-Key reused",
+      }).problem,
+    };
+  }
+  if (error instanceof ArchiveWriteError) {
+    return {
+      problem: new HttpProblem(
+        503,
+        "the archive could not store the request; nothing of it was " +
+          "stored; retry with the same Idempotency-Key",
+        {
+          type: PROBLEM_TYPES.archiveUnavailable,
+          title: "Archive unavailable",
+        },
+      ).problem,
+      headers: { "retry-after": "1" },
+    };
+  }
+  if (error instanceof HTTPException) {
+    return { problem: new HttpProblem(error.status, error.message || "request refused").problem };
+  }
+  return {
+    problem: new HttpProblem(500, "an unexpected error occurred; it was logged, try again later")
+      .problem,
+  };
+}
+
+/** Builds the app with every route of the contract. */
+export function createApp(options: AppOptions): OpenAPIHono {
+  const app = new OpenAPIHono({
+    strict: true,
+    defaultHook: (result) => {
+      if (!result.success) throw invalidRequest(fieldErrors(result.error.issues));
+    },
+  });
+
+  app.use(methodNotAllowed({
+    app,
+    onMethodNotAllowed: (c, methods) =>
+      problemResponse(
+        new HttpProblem(405, `${c.req.method} is not supported here; use ${methods.join(", ")}`)
+          .problem,
+        { allow: methods.join(", ") },
+      ),
+  }));
+  if (options.token) {
+    app.use("/v1/*", bearerAuth(options.token));
+    markTokenGuarded(app);
+  }
+
+  addDecisionRoutes(app, options);
+  addShadowRadarRoutes(app, options);
+  addWatchlistRoutes(app, options);
+  addMarketDataRoutes(app, options);
+  addRunRoutes(app, options);
+  addHealthRoute(app, options);
+  addPingRoute(app);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "ARCHIVIST_TOKEN; required on /v1/* when the service has a token",
+  });
+  let document: Record<string, unknown> | undefined;
+  app.openapi(openApiRoute, (c) => {
+    // Built on first use, when every route (this one included) is registered.
+    document ??= app.getOpenAPI31Document({
+      openapi: "3.1.0",
+      info: {
+        title: "Archivist",
+        version: "1",
+        description: "Archive of Scout's decisions and rejections, and Korean market data.",
+      },
+      security: [{ bearer: [] }],
+    }) as unknown as Record<string, unknown>;
+    return c.json(document, 200);
+  });
+
+  app.notFound((c) =>
+    problemResponse(new HttpProblem(404, `no route ${c.req.method} ${c.req.path}`).problem)
+  );
+  app.onError((error, c) => {
+    const { problem, headers } = problemFor(error);
+    if (problem.status >= 500) {
+      log.error("{method} {path} failed: {error}", {
+        method: c.req.method,
+        path: c.req.path,
+        error,
+      });
+    }
+    return problemResponse(problem, headers);
+  });
+  return app;
+}

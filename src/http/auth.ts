@@ -1,0 +1,78 @@
+/**
+ * Access to `/v1/*`: open on loopback, or a bearer token compared in constant time. Also the rule
+ * that an app without a token is never bound to a non-loopback address.
+ *
+ * @module
+ */
+import { timingSafeEqual } from "node:crypto";
+import type { MiddlewareHandler } from "hono";
+import { isLoopbackHost } from "../config.ts";
+import { HttpProblem, PROBLEM_TYPES } from "./problem.ts";
+
+const guardedApps = new WeakSet<object>();
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+}
+
+function unauthorized(detail: string, error?: string): HttpProblem {
+  return new HttpProblem(401, detail, {
+    type: PROBLEM_TYPES.unauthorized,
+    headers: {
+      "www-authenticate": error
+        ? `Bearer realm="archivist", error="${error}"`
+        : `Bearer realm="archivist"`,
+    },
+  });
+}
+
+/**
+ * Middleware requiring `Authorization: Bearer <token>`; answers 401 problems with
+ * `WWW-Authenticate: Bearer`.
+ */
+export function bearerAuth(token: string): MiddlewareHandler {
+  const expected = sha256(token);
+  return async (c, next) => {
+    const header = c.req.header("authorization");
+    if (!header) {
+      throw unauthorized("send the Archivist token as `Authorization: Bearer <ARCHIVIST_TOKEN>`");
+    }
+    const match = /^Bearer +(\S+) *$/i.exec(header);
+    // Digests of equal length let timingSafeEqual compare without leaking the token's length.
+    if (!match || !timingSafeEqual(await sha256(match[1]), await expected)) {
+      throw unauthorized(
+        "the bearer token is wrong; send ARCHIVIST_TOKEN as `Authorization: Bearer <token>`",
+        "invalid_token",
+      );
+    }
+    await next();
+  };
+}
+
+/** Records that `app` requires a bearer token on `/v1/*` (checked by {@link isTokenGuarded}). */
+export function markTokenGuarded(app: object): void {
+  guardedApps.add(app);
+}
+
+/** Whether `app` was built with a bearer token. */
+export function isTokenGuarded(app: object): boolean {
+  return guardedApps.has(app);
+}
+
+/** Refusal to expose the archive without a token on a non-loopback address. */
+export class InsecureBindingError extends Error {
+  constructor(hostname: string) {
+    super(
+      `refusing to serve on ${
+        JSON.stringify(hostname)
+      } without a token: the archive would be writable from the network. ` +
+        "Set ARCHIVIST_TOKEN (at least 16 characters) or bind to 127.0.0.1.",
+    );
+    this.name = "InsecureBindingError";
+  }
+}
+
+/** Throws {@link InsecureBindingError} when `hostname` is not loopback and no token guards the app. */
+export function assertSafeBinding(hostname: string, tokenGuarded: boolean): void {
+  if (!tokenGuarded && !isLoopbackHost(hostname)) throw new InsecureBindingError(hostname);
+}

@@ -1,0 +1,53 @@
+/**
+ * Query and path parameters shared by several routes, as zod schemas (validated by
+ * `@hono/zod-openapi` and shown in the OpenAPI document).
+ *
+ * @module
+ */
+import { z } from "zod";
+import { instantSchema, stockCodeSchema } from "../../db/entries.ts";
+import { isTradeDate } from "../time.ts";
+
+/** A KST trading day `YYYY-MM-DD` that exists in the calendar. */
+export const tradeDateSchema = z.string()
+  .refine(isTradeDate, { error: "expected a KST date YYYY-MM-DD, e.g. 2026-11-26" })
+  .meta({ description: "KST trading day", example: "2026-11-26" });
+
+/** A KST date (whole day) or an ISO-8601 instant with offset. */
+export const dateOrInstantSchema = z.string()
+  .refine((value) => isTradeDate(value) || instantSchema.safeParse(value).success, {
+    error: "expected a KST date YYYY-MM-DD or an ISO-8601 instant with offset",
+  })
+  .meta({ example: "2026-11-26" });
+
+/** `?limit=`: a whole number from 1 to `max`. */
+export function limitSchema(max: number, fallback: number) {
+  return z.coerce.number({ error: `expected a whole number from 1 to ${max}` })
+    .int({ error: `expected a whole number from 1 to ${max}` })
+    .min(1, { error: `expected a whole number from 1 to ${max}` })
+    .max(max, { error: `expected a whole number from 1 to ${max}` })
+    .optional()
+    .meta({ description: `Page size (default ${fallback})`, example: fallback });
+}
+
+/** `{code}` in a path: a KRX stock code. */
+export const stockCodeParamsSchema = z.strictObject({
+  code: stockCodeSchema.meta({ param: { name: "code", in: "path" } }),
+});
+
+/** Filters shared by the decision and rejection listings. */
+export const entryListQueryShape = {
+  stock_code: stockCodeSchema.optional(),
+  from: dateOrInstantSchema.optional().meta({
+    description: "From this instant, or from the start of this KST day (inclusive)",
+  }),
+  to: dateOrInstantSchema.optional().meta({
+    description: "Up to this instant, or through the end of this KST day (inclusive)",
+  }),
+  trade_date: tradeDateSchema.optional().meta({
+    description: "Only entries applying to this KST trading day",
+  }),
+  limit: limitSchema(1000, 100),
+  cursor: z.string().max(200, { error: "expected the next_cursor of a previous page" }).optional()
+    .meta({ description: "The next_cursor of the previous page" }),
+};

@@ -1,0 +1,61 @@
+/**
+ * Serving the app with `Deno.serve`: a handle that knows its URL and shuts down gracefully.
+ *
+ * @module
+ */
+import { getLogger } from "../log.ts";
+import { assertSafeBinding, isTokenGuarded } from "./auth.ts";
+
+const log = getLogger("http");
+
+/** A running HTTP server. */
+export interface HttpServer extends AsyncDisposable {
+  /** Base URL, e.g. `http://127.0.0.1:8787`. */
+  readonly url: string;
+  /** The bound port (useful with port 0). */
+  readonly port: number;
+  /** Stops accepting connections and resolves once the requests in flight are answered. */
+  shutdown(): Promise<void>;
+}
+
+/** What {@link serveHttp} serves: a Hono app (or anything with its `fetch`). */
+export interface ServableApp {
+  fetch(request: Request): Response | Promise<Response>;
+}
+
+/** Where to listen. */
+export interface ServeOptions {
+  /** Bind address; a non-loopback one needs an app built with a token. */
+  readonly hostname: string;
+  /** TCP port; 0 picks a free one. */
+  readonly port: number;
+  /** Aborting it shuts the server down gracefully. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Serves `app`. Throws `InsecureBindingError` when `hostname` is not loopback and `app` has no
+ * bearer token.
+ */
+export function serveHttp(app: ServableApp, options: ServeOptions): HttpServer {
+  assertSafeBinding(options.hostname, isTokenGuarded(app));
+  const server = Deno.serve({
+    hostname: options.hostname,
+    port: options.port,
+    onListen: () => {},
+  }, (request) => app.fetch(request));
+  const { port } = server.addr;
+  const host = server.addr.hostname.includes(":")
+    ? `[${server.addr.hostname}]`
+    : server.addr.hostname;
+  const url = `http://${host}:${port}`;
+  log.info("Serving the Archivist API on {url}", { url });
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () => {
+    stopping ??= server.shutdown().then(() => server.finished);
+    return stopping;
+  };
+  options.signal?.addEventListener("abort", () => void shutdown(), { once: true });
+  return { url, port, shutdown, [Symbol.asyncDispose]: shutdown };
+}

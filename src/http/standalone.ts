@@ -1,0 +1,79 @@
+/**
+ * The HTTP API alone over one database file, without collection: for the durability test and the
+ * ingest benchmark, which need the service in a process of its own.
+ *
+ *     deno run -A src/http/standalone.ts --db data/x.db [--port 0] [--hostname 127.0.0.1]
+ *
+ * Prints one line `listening <url>` on stdout once it accepts requests; SIGTERM or SIGINT shut
+ * it down gracefully.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { Archivist } from "../../db/archivist.ts";
+import { createApp } from "./app.ts";
+import { serveHttp } from "./server.ts";
+
+/** A standalone API process and the URL it listens on. */
+export interface StandaloneApi {
+  readonly url: string;
+  readonly process: Deno.ChildProcess;
+}
+
+/**
+ * Starts this module as a child process serving `dbPath` on a free loopback port; resolves once
+ * it listens. The caller ends it (`process.kill`) and awaits `process.status`.
+ */
+export async function spawnStandaloneApi(dbPath: string): Promise<StandaloneApi> {
+  const process = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(import.meta.url).pathname, "--db", dbPath, "--port", "0"],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = process.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let output = "";
+  while (!output.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    output += value;
+  }
+  // Keep draining stdout so the child never blocks on a full pipe.
+  (async () => {
+    while (!(await reader.read()).done);
+  })();
+  const match = /^listening (\S+)/.exec(output);
+  if (!match) {
+    process.kill("SIGKILL");
+    await process.status;
+    throw new Error(`the standalone API did not start; it printed: ${JSON.stringify(output)}`);
+  }
+  return { url: match[1], process };
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      db: { type: "string" },
+      port: { type: "string", default: "0" },
+      hostname: { type: "string", default: "127.0.0.1" },
+    },
+  });
+  if (!values.db) {
+    console.error("usage: standalone.ts --db <file> [--port N] [--hostname H]");
+    Deno.exit(2);
+  }
+  const archivist = await Archivist.open(values.db);
+  const server = serveHttp(
+    createApp({ archivist, collection: () => ({ enabled: false, reason: "standalone API" }) }),
+    { hostname: values.hostname, port: Number(values.port) },
+  );
+  console.log(`listening ${server.url}`);
+  const stop = async () => {
+    await server.shutdown();
+    await archivist.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGINT", stop);
+}

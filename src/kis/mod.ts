@@ -1,0 +1,30 @@
+/**
+ * The KIS Open API client (`docs/kis-api.md`): import everything from here.
+ *
+ * @example
+ * ```ts
+ * const kis = KisClient.fromSettings(config.kis);
+ * const bars = await kis.sessionMinuteBars("005930", "2026-11-25");
+ * ```
+ *
+ * @module
+ */
+export { KisClient, type KisClientOptions, type PlannedCallKind } from "./client.ts";
+export {
+  KisApiError,
+  KisArgumentError,
+  KisCredentialsError,
+  KisError,
+  KisMalformedResponseError,
+  KisRetryExhaustedError,
+  KisUnsupportedError,
+} from "./errors.ts";
+export type { MarketDay } from "./market_calendar.ts";
+export type { MinuteBar } from "./minute_bars.ts";
+export type {
+  InvestorFlowDay,
+  MinuteBarRow,
+  ProgramTradeDay,
+  ProgramTradeSnapshot,
+} from "./schemas.ts";
+export type { KisStats } from "./transport.ts";

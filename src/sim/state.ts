@@ -1,0 +1,137 @@
+/**
+ * The mutable state one simulator shares between its real and virtual hosts: clock, apps,
+ * tokens, rate limits, injected faults, quirks and counters.
+ *
+ * @module
+ */
+import { getLogger } from "../log.ts";
+import { SimClock } from "./clock.ts";
+import { SlidingWindowLimiter } from "./rate_limit.ts";
+import { TokenRegistry } from "./tokens.ts";
+
+/** The two KIS environments, one host (port) each. */
+export type SimEnv = "real" | "virtual";
+
+/** An app registered with the simulator. */
+export interface SimApp {
+  appKey: string;
+  appSecret: string;
+  env: SimEnv;
+}
+
+/** Injected failures of quotation requests (`/uapi/…`); OAuth and `/__sim/` are never faulted. */
+export interface SimFaults {
+  /** Share 0..1 of quotation requests answered HTTP 500 with a non-EGW JSON body or plain text. */
+  serverErrorRate: number;
+  /** Milliseconds added to every KIS response (OAuth included). */
+  latencyMs: number;
+  /** Share 0..1 of successful quotation answers whose body is broken. */
+  malformedRate: number;
+  /**
+   * When set, a malformed answer (chosen by `malformedRate`) keeps valid JSON but has this field
+   * set to `"abc"` wherever it occurs, instead of being cut off mid-JSON.
+   */
+  malformedField?: string;
+  /** Stock codes whose quotation requests always fail with HTTP 500 `EGW00002`. */
+  failCodes?: string[];
+  /** Answer the next N quotation requests with EGW00201 regardless of the rate. */
+  rateLimitBurst?: number;
+}
+
+/** Counters since start or the last reset. */
+export interface SimStats {
+  /** Every KIS request (OAuth and quotations), not counting `/__sim/`. */
+  requests: number;
+  /** Quotation requests by the `tr_id` header sent (`""` when absent). */
+  byTrId: Record<string, number>;
+  /** Distinct tokens minted. */
+  tokensIssued: number;
+  /** tokenP calls, answered or refused. */
+  tokenRequests: number;
+  /** Quotation requests refused with EGW00201. */
+  rateLimited: number;
+  /** Quotation requests failed by the `serverErrorRate` or `failCodes` faults. */
+  serverErrors: number;
+}
+
+/** Behaviours the reference marks unverified; each is switchable. */
+export interface SimQuirks {
+  /** KST `HH:MM` after which today's investor row is final (default `15:40`). */
+  investorFinalTime: string;
+  /** First-row volume lag of the today-minute TR (§6.1); default off. */
+  minuteVolumeLag: boolean;
+  /** chk-holiday repeats one date per page (open-trading-api #37); default off. */
+  holidayDuplicates: boolean;
+  /** Calendar days per chk-holiday page (default 24). */
+  holidayPageSize: number;
+}
+
+/** The default quirks. */
+export const DEFAULT_QUIRKS: SimQuirks = {
+  investorFinalTime: "15:40",
+  minuteVolumeLag: false,
+  holidayDuplicates: false,
+  holidayPageSize: 24,
+};
+
+/** Fault-free settings. */
+export const NO_FAULTS: SimFaults = { serverErrorRate: 0, latencyMs: 0, malformedRate: 0 };
+
+function emptyStats(): SimStats {
+  return {
+    requests: 0,
+    byTrId: {},
+    tokensIssued: 0,
+    tokenRequests: 0,
+    rateLimited: 0,
+    serverErrors: 0,
+  };
+}
+
+/** Everything both hosts of one simulator read and change. */
+export class SimState {
+  readonly clock: SimClock;
+  readonly apps: Map<string, SimApp>;
+  readonly tokens: TokenRegistry;
+  readonly limiter = new SlidingWindowLimiter();
+  readonly quirks: SimQuirks;
+  readonly logger = getLogger("sim");
+  readonly quiet: boolean;
+  rateLimits: Record<SimEnv, number>;
+  faults: SimFaults;
+  stats: SimStats = emptyStats();
+
+  constructor(init: {
+    clock?: Date | string;
+    apps: SimApp[];
+    rateLimits: Record<SimEnv, number>;
+    tokenIssueIntervalSec: number;
+    tokenLifetimeSec: number;
+    faults?: Partial<SimFaults>;
+    quirks?: Partial<SimQuirks>;
+    quiet?: boolean;
+  }) {
+    this.clock = new SimClock(init.clock);
+    this.apps = new Map(init.apps.map((app) => [app.appKey, { ...app }]));
+    this.tokens = new TokenRegistry(init.tokenIssueIntervalSec, init.tokenLifetimeSec);
+    this.rateLimits = { ...init.rateLimits };
+    this.faults = { ...NO_FAULTS, ...init.faults };
+    this.quirks = { ...DEFAULT_QUIRKS, ...init.quirks };
+    this.quiet = init.quiet ?? false;
+  }
+
+  /** Merges `faults` into the current ones (fields not given stay as they are). */
+  setFaults(faults: Partial<SimFaults>): void {
+    this.faults = { ...this.faults, ...faults };
+  }
+
+  /** Zeroes every counter. */
+  resetStats(): void {
+    this.stats = emptyStats();
+  }
+
+  /** A copy of the counters. */
+  snapshotStats(): SimStats {
+    return { ...this.stats, byTrId: { ...this.stats.byTrId } };
+  }
+}

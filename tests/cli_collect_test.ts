@@ -1,0 +1,186 @@
+import assert from "node:assert/strict";
+import { Archivist } from "../db/archivist.ts";
+import { isKrxTradingDay, previousTradingDay } from "../src/calendar.ts";
+import {
+  DEMO_REAL_APP_KEY,
+  DEMO_REAL_APP_SECRET,
+  type KisSimulator,
+  startSimulator,
+} from "../src/sim/server.ts";
+import { addDays, kstDate } from "../src/time.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+interface Outcome {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `deno task collect` as a real process in `dir`, with only the variables given. */
+async function collect(dir: string, args: string[], env: Record<string, string>): Promise<Outcome> {
+  const passThrough = ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME"]
+    .flatMap((name) => Deno.env.get(name) === undefined ? [] : [[name, Deno.env.get(name)!]]);
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--config", `${ROOT}deno.json`, `${ROOT}src/cli/collect.ts`, ...args],
+    cwd: dir,
+    clearEnv: true,
+    env: {
+      ...Object.fromEntries(passThrough),
+      NO_COLOR: "1",
+      ARCHIVIST_DB: `${dir}/archivist.db`,
+      ARCHIVIST_LOG_DIR: `${dir}/logs`,
+      ...env,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+function kisEnv(sim: KisSimulator, dir: string): Record<string, string> {
+  return {
+    KIS_ENV: "real",
+    KIS_BASE_URL: sim.realUrl,
+    KIS_APP_KEY: DEMO_REAL_APP_KEY,
+    KIS_APP_SECRET: DEMO_REAL_APP_SECRET,
+    KIS_RATE_LIMIT: "100",
+    KIS_TOKEN_CACHE: `${dir}/token.json`,
+  };
+}
+
+/** A simulator on the real clock and a temp dir, both gone afterwards. */
+async function withSim(test: (sim: KisSimulator, dir: string) => Promise<void>): Promise<void> {
+  const sim = await startSimulator({
+    rateLimit: { real: 1000 },
+    tokenIssueIntervalSec: 1,
+    quiet: true,
+  });
+  const dir = await Deno.makeTempDir({ prefix: "archivist-cli-test-" });
+  try {
+    await test(sim, dir);
+  } finally {
+    await sim.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** A trading day before today (KST) on the simulator's (real) clock. */
+const PAST_DAY = previousTradingDay(kstDate(new Date()));
+
+Deno.test("collect CLI: exit 0 when every stock is done, 1 when one fails; runs are recorded", async () => {
+  await withSim(async (sim, dir) => {
+    const ok = await collect(
+      dir,
+      ["all", "--date", PAST_DAY, "--codes", "005930,000660"],
+      kisEnv(sim, dir),
+    );
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, new RegExp(`flow ${PAST_DAY}: succeeded, 2/2 stocks`));
+    assert.match(ok.stdout, new RegExp(`intraday ${PAST_DAY}: succeeded, 2/2 stocks`));
+    assert.ok(
+      !ok.stdout.includes(DEMO_REAL_APP_SECRET) && !ok.stderr.includes(DEMO_REAL_APP_SECRET),
+    );
+
+    const failed = await collect(
+      dir,
+      ["flow", "--date", PAST_DAY, "--codes", "005930,999999"],
+      kisEnv(sim, dir),
+    );
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.match(failed.stdout, /flow .*: partial, 1\/2 stocks/);
+    assert.match(failed.stdout, /999999: KIS returned no investor flows of 999999/);
+
+    await using archivist = await Archivist.open(`${dir}/archivist.db`);
+    const runs = await archivist.listRuns({ tradeDate: PAST_DAY });
+    assert.deepEqual(runs.map((r) => `${r.job} ${r.trigger} ${r.status}`).sort(), [
+      "flow manual partial",
+      "flow manual succeeded",
+      "intraday manual succeeded",
+    ]);
+    assert.ok((await archivist.minuteBars("000660", PAST_DAY)).length > 300);
+  });
+});
+
+Deno.test("collect CLI: --from/--to backfills the trading days only; --dry-run sends nothing", async () => {
+  await withSim(async (sim, dir) => {
+    const from = addDays(PAST_DAY, -6);
+    const tradingDays = [];
+    for (let d = from; d <= PAST_DAY; d = addDays(d, 1)) {
+      if (isKrxTradingDay(d)) tradingDays.push(d);
+    }
+
+    const dry = await collect(
+      dir,
+      ["all", "--from", from, "--to", PAST_DAY, "--codes", "005930", "--dry-run"],
+      kisEnv(sim, dir),
+    );
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.equal(sim.stats().requests, 0, "a dry run sends no KIS request, not even a token");
+    assert.match(dry.stdout, new RegExp(`intraday ${PAST_DAY}: 1 stocks × 4 calls`));
+    assert.match(dry.stdout, new RegExp(`flow ${PAST_DAY}: 1 stocks × 2 calls`));
+    assert.match(dry.stdout, new RegExp(`dry run: ${tradingDays.length * 6} KIS calls planned`));
+
+    const backfill = await collect(
+      dir,
+      ["flow", "--from", from, "--to", PAST_DAY, "--codes", "005930"],
+      kisEnv(sim, dir),
+    );
+    assert.equal(backfill.code, 0, backfill.stderr);
+    await using archivist = await Archivist.open(`${dir}/archivist.db`);
+    const runs = await archivist.listRuns({ job: "flow" });
+    assert.deepEqual(runs.map((r) => r.trade_date).sort(), tradingDays);
+    assert.ok(runs.every((r) => r.status === "succeeded"));
+  });
+});
+
+Deno.test("collect CLI: credentials KIS refuses are a configuration error (exit 2), recorded", async () => {
+  await withSim(async (sim, dir) => {
+    const refused = await collect(dir, ["intraday", "--date", PAST_DAY, "--codes", "005930"], {
+      ...kisEnv(sim, dir),
+      KIS_APP_SECRET: "not-the-secret",
+    });
+    assert.equal(refused.code, 2, refused.stdout);
+    assert.match(refused.stderr, /Check KIS_APP_SECRET/);
+    await using archivist = await Archivist.open(`${dir}/archivist.db`);
+    const [run] = await archivist.listRuns();
+    assert.equal(run.status, "failed");
+    assert.match(run.reason ?? "", /EGW00105/);
+  });
+});
+
+Deno.test("collect CLI: usage and configuration errors exit 2 with a message naming the fix", async () => {
+  await withDir(async (dir) => {
+    const noKeys = await collect(dir, ["flow"], {});
+    assert.equal(noKeys.code, 2);
+    assert.match(noKeys.stderr, /KIS_APP_KEY and KIS_APP_SECRET/);
+    assert.match(noKeys.stderr, /deno task sim/);
+
+    const cases: [string[], RegExp][] = [
+      [["flow", "--date", "2026-02-30"], /--date: expected a date as YYYY-MM-DD/],
+      [["flow", "--date", "2026-11-24", "--from", "2026-11-20"], /--date cannot be combined/],
+      [["weekly"], /invalid for argument 'job'/],
+      [["flow", "--from", "2026-11-24", "--to", "2026-11-20"], /is after --to/],
+      [["intraday", "--codes", "5930"], /--codes: 5930 is not a KRX code/],
+    ];
+    for (const [args, message] of cases) {
+      const outcome = await collect(dir, args, { KIS_APP_KEY: "k", KIS_APP_SECRET: "s" });
+      assert.equal(outcome.code, 2, args.join(" "));
+      assert.match(outcome.stderr, message);
+    }
+  });
+});
+
+async function withDir(test: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "archivist-cli-test-" });
+  try {
+    await test(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

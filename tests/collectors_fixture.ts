@@ -1,0 +1,83 @@
+/**
+ * Fixture of the collector tests: a simulator on loopback, a real archive file and a KIS client
+ * pointed at the simulator, all closed on dispose.
+ *
+ * @module
+ */
+import { Archivist } from "../db/archivist.ts";
+import type { CollectorDeps } from "../collectors/run.ts";
+import { KisClient } from "../src/kis/mod.ts";
+import {
+  DEMO_REAL_APP_KEY,
+  DEMO_REAL_APP_SECRET,
+  DEMO_VIRTUAL_APP_KEY,
+  DEMO_VIRTUAL_APP_SECRET,
+  type KisSimulator,
+  type SimFaults,
+  startSimulator,
+} from "../src/sim/server.ts";
+
+/** Wednesday 2026-11-25, 16:05 KST: after the close, flows final. */
+export const SIM_CLOCK = "2026-11-25T16:05:00+09:00";
+
+/** Five listed stocks of the simulator. */
+export const FIVE_STOCKS = ["000660", "005380", "005930", "035420", "051910"] as const;
+
+/** What {@link collectFixture} sets up. */
+export interface CollectFixture extends AsyncDisposable {
+  readonly sim: KisSimulator;
+  readonly archivist: Archivist;
+  readonly client: KisClient;
+  readonly dir: string;
+  /** Deps for the collectors: the simulator's clock, no waiting for the lease. */
+  readonly deps: CollectorDeps;
+  /** A further client on the same key (another "process"). */
+  newClient(): KisClient;
+}
+
+/** Options of {@link collectFixture}. */
+export interface FixtureOptions {
+  readonly clock?: string;
+  readonly env?: "real" | "virtual";
+  readonly faults?: Partial<SimFaults>;
+}
+
+/** Starts a simulator, opens an archive in a temp dir and builds a client. */
+export async function collectFixture(options: FixtureOptions = {}): Promise<CollectFixture> {
+  const sim = await startSimulator({
+    rateLimit: { real: 1000, virtual: 1000 },
+    tokenIssueIntervalSec: 1,
+    clock: options.clock ?? SIM_CLOCK,
+    faults: options.faults,
+    quiet: true,
+  });
+  const dir = await Deno.makeTempDir({ prefix: "archivist-collect-test-" });
+  const archivist = await Archivist.open(`${dir}/archivist.db`, { now: () => sim.now() });
+  const env = options.env ?? "real";
+  const newClient = () =>
+    new KisClient({
+      env,
+      baseUrl: env === "real" ? sim.realUrl : sim.virtualUrl,
+      appKey: env === "real" ? DEMO_REAL_APP_KEY : DEMO_VIRTUAL_APP_KEY,
+      appSecret: env === "real" ? DEMO_REAL_APP_SECRET : DEMO_VIRTUAL_APP_SECRET,
+      rateLimit: 1000,
+      tokenCachePath: `${dir}/token-${env}.json`,
+      now: () => sim.now(),
+      tokenIssueIntervalMs: 1000,
+      retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 20 },
+    });
+  const client = newClient();
+  return {
+    sim,
+    archivist,
+    client,
+    dir,
+    newClient,
+    deps: { archivist, client, now: () => sim.now(), lease: { waitMs: 0 } },
+    async [Symbol.asyncDispose]() {
+      await archivist.close();
+      await sim.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}

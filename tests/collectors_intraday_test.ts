@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { runCollection } from "../collectors/run.ts";
+import { sessionBars } from "../src/sim/market.ts";
+import { barTimeOf } from "../src/time.ts";
+import { collectFixture, FIVE_STOCKS } from "./collectors_fixture.ts";
+
+const DAY = "2026-11-24";
+
+Deno.test("intraday: every bar of a 5-stock day equals the simulator's truth; a rerun changes nothing", async () => {
+  await using fx = await collectFixture();
+  const request = {
+    job: "intraday",
+    tradeDate: DAY,
+    trigger: "manual",
+    codes: [...FIVE_STOCKS],
+  } as const;
+  const report = await runCollection(fx.deps, request);
+  assert.equal(report.status, "succeeded");
+  assert.equal(report.stocksDone, 5);
+  assert.equal(report.kisCalls, 20, "4 dated minute-bar pages per stock");
+
+  let total = 0;
+  for (const code of FIVE_STOCKS) {
+    const truth = sessionBars(code, DAY).map((bar) => ({
+      stock_code: code,
+      bar_time: barTimeOf(DAY, bar.time),
+      open: bar.open,
+      high: bar.high,
+      low: bar.low,
+      close: bar.close,
+      volume: bar.volume,
+      value: bar.value,
+    }));
+    assert.ok(truth.length > 300);
+    assert.deepEqual(await fx.archivist.minuteBars(code, DAY), truth, code);
+    total += truth.length;
+  }
+  assert.equal(report.writes.inserted, total);
+  assert.equal(report.rowsWritten, total);
+
+  const rerun = await runCollection(fx.deps, request);
+  assert.equal(rerun.status, "succeeded");
+  assert.deepEqual(rerun.writes, { inserted: 0, updated: 0, unchanged: total });
+  const [latest] = await fx.archivist.listRuns({ job: "intraday" });
+  assert.equal(latest.rows_written, 0);
+  assert.equal(latest.kis_calls, 20);
+});
+
+Deno.test("intraday: an unlisted code fails alone, with an error naming it", async () => {
+  await using fx = await collectFixture();
+  const report = await runCollection(fx.deps, {
+    job: "intraday",
+    tradeDate: DAY,
+    trigger: "manual",
+    codes: ["005930", "999999"],
+  });
+  assert.equal(report.status, "partial");
+  assert.deepEqual(report.failures.map((f) => f.stockCode), ["999999"]);
+  assert.match(report.failures[0].error, /no minute bars of 999999 for 2026-11-24/);
+  assert.equal(
+    (await fx.archivist.minuteBars("005930", DAY)).length,
+    sessionBars("005930", DAY).length,
+  );
+});
+
+Deno.test("intraday: today's session after the close comes from the today TR, complete", async () => {
+  await using fx = await collectFixture();
+  const today = "2026-11-25";
+  const report = await runCollection(fx.deps, {
+    job: "intraday",
+    tradeDate: today,
+    trigger: "manual",
+    codes: ["035420"],
+  });
+  assert.equal(report.status, "succeeded");
+  const stored = await fx.archivist.minuteBars("035420", today);
+  assert.deepEqual(
+    stored.map((b) => [b.bar_time, b.close, b.volume, b.value]),
+    sessionBars("035420", today).map((b) => [barTimeOf(today, b.time), b.close, b.volume, b.value]),
+  );
+});
+
+Deno.test("intraday: a past day on the virtual server stops the run once, as failed", async () => {
+  await using fx = await collectFixture({ env: "virtual" });
+  const report = await runCollection(fx.deps, {
+    job: "intraday",
+    tradeDate: DAY,
+    trigger: "manual",
+    codes: [...FIVE_STOCKS],
+  });
+  assert.equal(report.status, "failed");
+  assert.match(report.reason ?? "", /not offered by the virtual/);
+  assert.equal(report.kisCalls, 0);
+  assert.ok(report.stocksFailed < 5, "the run stops instead of failing every stock alike");
+});

@@ -1,0 +1,241 @@
+import assert from "node:assert/strict";
+import {
+  fetchSessionRows,
+  minuteBefore,
+  plannedPages,
+  toMinuteBars,
+} from "../src/kis/minute_bars.ts";
+import { KisClient } from "../src/kis/mod.ts";
+import type { MinuteBarRow } from "../src/kis/schemas.ts";
+import { sessionBars, type SimMinuteBar } from "../src/sim/market.ts";
+import { DEMO_REAL_APP_KEY, DEMO_REAL_APP_SECRET, startSimulator } from "../src/sim/server.ts";
+import { barTimeOf } from "../src/time.ts";
+
+type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+
+const DAY = "20261124";
+
+/** A row for minute `hhmm` whose cumulative value grows with the minute. */
+function row(hhmm: string, date = DAY): MinuteBarRow {
+  const minute = Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(2));
+  return {
+    stck_bsop_date: date,
+    stck_cntg_hour: `${hhmm}00`,
+    stck_prpr: 1000 + minute,
+    stck_oprc: 999 + minute,
+    stck_hgpr: 1001 + minute,
+    stck_lwpr: 998 + minute,
+    cntg_vol: minute,
+    acml_tr_pbmn: minute * (minute + 1) * 500,
+  };
+}
+
+/** Every traded minute of a session: 09:00–15:19 then the 15:30 closing auction. */
+function sessionMinutes(skip: ReadonlySet<string> = new Set()): string[] {
+  const minutes: string[] = [];
+  for (let m = 9 * 60; m <= 15 * 60 + 30; m++) {
+    const hhmm = `${String(Math.floor(m / 60)).padStart(2, "0")}${String(m % 60).padStart(2, "0")}`;
+    if ((hhmm >= "1520" && hhmm < "1530") || skip.has(hhmm)) continue;
+    minutes.push(hhmm);
+  }
+  return minutes;
+}
+
+/** A fake KIS: newest-first rows at or before the anchor, `cap` per page. */
+function fakeServer(rows: readonly MinuteBarRow[], cap: number) {
+  const anchors: string[] = [];
+  const fetchPage = (anchor: string) => {
+    anchors.push(anchor);
+    const page = rows.filter((r) => r.stck_cntg_hour <= anchor)
+      .sort((a, b) => b.stck_cntg_hour.localeCompare(a.stck_cntg_hour))
+      .slice(0, cap);
+    return Promise.resolve(page);
+  };
+  return { anchors, fetchPage };
+}
+
+Deno.test("minuteBefore steps back one minute across the hour", () => {
+  assert.equal(minuteBefore("100000"), "095900");
+  assert.equal(minuteBefore("153000"), "152900");
+  assert.equal(minuteBefore("130645"), "130500");
+});
+
+Deno.test("plannedPages: 4 calls for a past day, 14 for a full day today, fewer intraday", () => {
+  assert.equal(plannedPages(120), 4);
+  assert.equal(plannedPages(30), 14);
+  assert.equal(plannedPages(30, "093000"), 2);
+  assert.equal(plannedPages(30, "080000"), 1);
+});
+
+Deno.test("a past session pages backwards in 4 calls of 120 rows, gaps and auction survive", async () => {
+  const rows = sessionMinutes(new Set(["1001", "1002", "1344"])).map((m) => row(m));
+  const server = fakeServer(rows, 120);
+  const got = await fetchSessionRows(server.fetchPage, {
+    compactDate: DAY,
+    firstAnchor: "153000",
+    pageRows: 120,
+  });
+  assert.equal(server.anchors.length, 4);
+  assert.equal(server.anchors[0], "153000");
+  const bars = toMinuteBars("2026-11-24", got);
+  assert.equal(bars.length, rows.length);
+  assert.deepEqual(
+    bars.map((b) => b.barTime),
+    rows.map((r) => barTimeOf("2026-11-24", r.stck_cntg_hour)),
+  );
+  assert.equal(bars.at(-1)?.barTime, barTimeOf("2026-11-24", "153000"));
+  assert.equal(bars.at(-2)?.barTime, barTimeOf("2026-11-24", "151900"));
+});
+
+Deno.test("today pages 30 rows at a time from the anchor", async () => {
+  const rows = sessionMinutes().filter((m) => m <= "1045").map((m) => row(m));
+  const server = fakeServer(rows, 30);
+  const got = await fetchSessionRows(server.fetchPage, {
+    compactDate: DAY,
+    firstAnchor: "104512",
+    pageRows: 30,
+  });
+  assert.equal(got.length, 106);
+  assert.equal(server.anchors.length, 4);
+  assert.deepEqual(server.anchors.slice(0, 2), ["104512", "101500"]);
+});
+
+Deno.test("rows of other days and rows after the anchor are ignored, duplicates collapse", async () => {
+  const pages = new Map<string, MinuteBarRow[]>([
+    ["153000", [row("1600"), row("1530"), row("1519"), row("1519"), row("1518", "20261123")]],
+  ]);
+  const anchors: string[] = [];
+  const got = await fetchSessionRows((anchor) => {
+    anchors.push(anchor);
+    return Promise.resolve(pages.get(anchor) ?? []);
+  }, { compactDate: DAY, firstAnchor: "153000", pageRows: 5 });
+  assert.deepEqual(got.map((r) => r.stck_cntg_hour).sort(), ["151900", "153000"]);
+  assert.deepEqual(anchors, ["153000", "151800"]);
+});
+
+Deno.test("a server that ignores the anchor stops the walk instead of looping", async () => {
+  let calls = 0;
+  const page = sessionMinutes().slice(-30).reverse().map((m) => row(m));
+  const got = await fetchSessionRows(() => {
+    calls++;
+    return Promise.resolve(page);
+  }, { compactDate: DAY, firstAnchor: "153000", pageRows: 30 });
+  assert.equal(calls, 2);
+  assert.equal(got.length, 30);
+});
+
+Deno.test("bar values are differences of the cumulative value; the first bar keeps its own", () => {
+  const rows = [row("0901"), row("0900"), row("0905")];
+  const bars = toMinuteBars("2026-11-24", rows);
+  const cumulative = (hhmm: string) => row(hhmm).acml_tr_pbmn;
+  assert.deepEqual(bars.map((b) => b.value), [
+    cumulative("0900"),
+    cumulative("0901") - cumulative("0900"),
+    cumulative("0905") - cumulative("0901"),
+  ]);
+  const first = row("0900");
+  assert.deepEqual(bars[0], {
+    barTime: barTimeOf("2026-11-24", "090000"),
+    open: first.stck_oprc,
+    high: first.stck_hgpr,
+    low: first.stck_lwpr,
+    close: first.stck_prpr,
+    volume: first.cntg_vol,
+    value: first.acml_tr_pbmn,
+  });
+});
+
+async function withSimClient(
+  clock: string,
+  test: (sim: Simulator, client: KisClient) => Promise<void>,
+): Promise<void> {
+  const sim = await startSimulator({ rateLimit: { real: 1000 }, tokenIssueIntervalSec: 1, clock });
+  const dir = await Deno.makeTempDir({ prefix: "kis-minute-bars-test-" });
+  try {
+    await test(
+      sim,
+      new KisClient({
+        env: "real",
+        baseUrl: sim.realUrl,
+        appKey: DEMO_REAL_APP_KEY,
+        appSecret: DEMO_REAL_APP_SECRET,
+        rateLimit: 1000,
+        tokenCachePath: `${dir}/token.json`,
+        now: () => sim.now(),
+        tokenIssueIntervalMs: 1000,
+        retry: { baseDelayMs: 5, maxDelayMs: 40 },
+      }),
+    );
+  } finally {
+    await sim.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function expected(tradeDate: string, truth: readonly SimMinuteBar[]) {
+  return truth.map((bar) => ({
+    barTime: barTimeOf(tradeDate, bar.time),
+    open: bar.open,
+    high: bar.high,
+    low: bar.low,
+    close: bar.close,
+    volume: bar.volume,
+    value: bar.value,
+  }));
+}
+
+Deno.test("a whole past day over HTTP equals the simulator's bars, in 4 calls", async () => {
+  await withSimClient("2026-11-25T16:05:00+09:00", async (sim, client) => {
+    for (const [code, date] of [["005930", "2026-11-24"], ["207940", "2026-06-02"]]) {
+      const before = client.stats.calls;
+      const bars = await client.sessionMinuteBars(code, date);
+      const truth = sessionBars(code, date);
+      assert.ok(truth.length > 300, `${code} ${date} has a session`);
+      assert.deepEqual(bars, expected(date, truth));
+      assert.equal(client.stats.calls - before, 4, `${code} ${date}`);
+    }
+    assert.equal(client.plannedCalls("sessionMinuteBars", "2026-11-24"), 4);
+    assert.equal(sim.stats().byTrId.FHKST03010230, 8);
+  });
+});
+
+Deno.test("today after the close: the whole session in at most 14 calls of FHKST03010200", async () => {
+  await withSimClient("2026-11-25T16:05:00+09:00", async (sim, client) => {
+    const bars = await client.sessionMinuteBars("000660", "2026-11-25");
+    assert.deepEqual(bars, expected("2026-11-25", sessionBars("000660", "2026-11-25")));
+    assert.ok(client.stats.calls <= 14, `${client.stats.calls} calls`);
+    assert.equal(sim.stats().byTrId.FHKST03010200, client.stats.calls);
+    assert.equal(client.plannedCalls("sessionMinuteBars", "2026-11-25"), 14);
+  });
+});
+
+Deno.test("today intraday: bars up to now, the newest one partial", async () => {
+  await withSimClient("2026-11-25T10:15:30+09:00", async (_sim, client) => {
+    const bars = await client.sessionMinuteBars("005930", "2026-11-25");
+    const truth = expected("2026-11-25", sessionBars("005930", "2026-11-25"));
+    assert.equal(bars.at(-1)?.barTime, barTimeOf("2026-11-25", "101500"));
+    assert.deepEqual(bars.slice(0, -1), truth.slice(0, bars.length - 1));
+    assert.ok(bars.at(-1)!.volume <= truth[bars.length - 1].volume);
+    assert.ok(client.stats.calls <= 3, `${client.stats.calls} calls for 76 minutes`);
+    assert.equal(client.plannedCalls("sessionMinuteBars", "2026-11-25"), 3);
+  });
+});
+
+Deno.test("EGW00201 answers in the middle of paging lose no page", async () => {
+  await withSimClient("2026-11-25T16:05:00+09:00", async (sim, client) => {
+    await client.investorFlows("005930");
+    sim.setFaults({ rateLimitBurst: 3 });
+    const bars = await client.sessionMinuteBars("035420", "2026-11-23");
+    assert.deepEqual(bars, expected("2026-11-23", sessionBars("035420", "2026-11-23")));
+    assert.equal(sim.stats().rateLimited, 3);
+    assert.equal(client.stats.retries, 3);
+  });
+});
+
+Deno.test("a closed day or an unlisted code gives no bars", async () => {
+  await withSimClient("2026-11-25T16:05:00+09:00", async (_sim, client) => {
+    assert.deepEqual(await client.sessionMinuteBars("005930", "2026-11-22"), []);
+    assert.deepEqual(await client.sessionMinuteBars("999999", "2026-11-24"), []);
+    assert.equal(client.stats.calls, 2);
+  });
+});
