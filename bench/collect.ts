@@ -8,13 +8,12 @@
 import { Archivist } from "../db/archivist.ts";
 import { refreshMarketCalendar } from "../collectors/calendar.ts";
 import { runCollection } from "../collectors/run.ts";
-import { KisClient } from "../src/kis/mod.ts";
 import { sessionBars } from "../src/sim/market.ts";
-import { DEMO_REAL_APP_KEY, DEMO_REAL_APP_SECRET, startSimulator } from "../src/sim/server.ts";
+import { round } from "./round.ts";
+import { simulatedKis } from "./simulated_kis.ts";
 
 const LIMIT = 20;
 const STOCKS = 200;
-const CLOCK = "2026-11-25T16:05:00+09:00";
 const TRADE_DATE = "2026-11-24";
 /** Rows per page of the dated minute-bar TR (FHKST03010230). */
 const DATED_PAGE_ROWS = 120;
@@ -31,25 +30,10 @@ function fewestCalls(code: string): number {
 
 /** Runs the benchmark and returns its result line. */
 export async function benchCollect(): Promise<Record<string, unknown>> {
-  const sim = await startSimulator({
-    rateLimit: { real: LIMIT },
-    tokenIssueIntervalSec: 1,
-    clock: CLOCK,
-    quiet: true,
-  });
   const dir = await Deno.makeTempDir({ prefix: "archivist-bench-collect-" });
+  const { sim, client } = await simulatedKis(LIMIT, dir);
   const archivist = await Archivist.open(`${dir}/archivist.db`, { now: () => sim.now() });
   try {
-    const client = new KisClient({
-      env: "real",
-      baseUrl: sim.realUrl,
-      appKey: DEMO_REAL_APP_KEY,
-      appSecret: DEMO_REAL_APP_SECRET,
-      rateLimit: LIMIT,
-      tokenCachePath: `${dir}/token.json`,
-      now: () => sim.now(),
-      tokenIssueIntervalMs: 1000,
-    });
     const codes = benchCodes();
     await archivist.addToWatchlist(codes.map((stock_code) => ({ stock_code })));
     const deps = { archivist, client, now: () => sim.now() };
@@ -90,8 +74,4 @@ export async function benchCollect(): Promise<Record<string, unknown>> {
     await sim.close();
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }

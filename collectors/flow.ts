@@ -6,7 +6,7 @@
  * @module
  */
 import type { Archivist, WriteCounts } from "../db/archivist.ts";
-import type { FlowSnapshot, FlowSnapshotRow } from "../db/schema.ts";
+import { FLOW_VALUE_COLUMNS, type FlowSnapshot, type FlowSnapshotRow } from "../db/schema.ts";
 import { type InvestorFlowDay, KisUnsupportedError, type ProgramTradeDay } from "../src/kis/mod.ts";
 import { getLogger } from "../src/log.ts";
 import type { CollectorClient } from "./client.ts";
@@ -16,19 +16,6 @@ const log = getLogger("collect", "flow");
 
 /** KIS reports investor values (`*_tr_pbmn`) in million KRW (백만원). */
 export const KRW_PER_INVESTOR_VALUE_UNIT = 1_000_000;
-
-const FLOW_COLUMNS = [
-  "close_price",
-  "volume",
-  "individual_net_buy",
-  "foreign_net_buy",
-  "institution_net_buy",
-  "program_net_buy",
-  "individual_net_buy_value",
-  "foreign_net_buy_value",
-  "institution_net_buy_value",
-  "program_net_buy_value",
-] as const;
 
 function millionsToKrw(millions: number | null): number | null {
   // Rounded: KIS may send fractional 백만원 and floats must not leak into integer KRW columns.
@@ -82,7 +69,7 @@ export function keepStoredValues(
     const previous = byDate.get(snapshot.trade_date);
     if (!previous) return snapshot;
     const merged: FlowSnapshot = { ...snapshot };
-    for (const column of FLOW_COLUMNS) merged[column] = snapshot[column] ?? previous[column];
+    for (const column of FLOW_VALUE_COLUMNS) merged[column] = snapshot[column] ?? previous[column];
     return merged;
   });
 }

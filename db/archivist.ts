@@ -22,6 +22,7 @@ import { ArchiveInputError, ArchiveWriteError, IdempotencyConflictError } from "
 import {
   decisionRow,
   type EntryStamp,
+  type EntryTable,
   type InsertedEntry,
   insertEntryRow,
   rejectionRow,
@@ -29,19 +30,21 @@ import {
 import { GroupCommit } from "./group_commit.ts";
 import { migrateToLatest, type MigrationOutcome, SCHEMA_VERSION } from "./migrations.ts";
 import { upsertMinuteBarsIn, validateMinuteBar } from "./minute_bars.ts";
-import type {
-  CollectionJob,
-  CollectionRunRow,
-  Database,
-  DecisionRow,
-  FlowSnapshot,
-  FlowSnapshotRow,
-  MinuteBar,
-  MinuteBarRow,
-  RunStatus,
-  RunTrigger,
-  ShadowRadarRow,
-  WatchlistRow,
+import {
+  type CollectionJob,
+  type CollectionRunRow,
+  type Database,
+  type DecisionRow,
+  type FinalDecision,
+  FLOW_VALUE_COLUMNS,
+  type FlowSnapshot,
+  type FlowSnapshotRow,
+  type MinuteBar,
+  type MinuteBarRow,
+  type RunStatus,
+  type RunTrigger,
+  type ShadowRadarRow,
+  type WatchlistRow,
 } from "./schema.ts";
 import { openKysely, syncWriteAheadLog } from "./sqlite.ts";
 import { NO_WRITES, type WriteCounts } from "./write_counts.ts";
@@ -49,19 +52,6 @@ import { NO_WRITES, type WriteCounts } from "./write_counts.ts";
 export type { WriteCounts } from "./write_counts.ts";
 
 const log = getLogger("archive");
-
-const FLOW_VALUE_COLUMNS = [
-  "close_price",
-  "volume",
-  "individual_net_buy",
-  "foreign_net_buy",
-  "institution_net_buy",
-  "program_net_buy",
-  "individual_net_buy_value",
-  "foreign_net_buy_value",
-  "institution_net_buy_value",
-  "program_net_buy_value",
-] as const satisfies readonly (keyof FlowSnapshot)[];
 
 /** The stored ids of one logged batch, and whether it was a replay of an earlier request. */
 export interface LoggedEntries {
@@ -454,49 +444,49 @@ export class Archivist implements AsyncDisposable {
   }
 
   /** Decisions matching `filter` (and `finalDecision`), oldest first, one page at a time. */
-  async listDecisions(
+  listDecisions(
     filter: EntryFilter & { readonly finalDecision?: DecisionRow["final_decision"] },
   ): Promise<Page<DecisionRow>> {
-    const operation = "listDecisions";
-    const limit = this.#limit(operation, filter.limit);
-    let query = this.#db.selectFrom("llm_decision_ledger").selectAll().orderBy("log_id").limit(
-      limit + 1,
-    );
-    if (filter.cursor) query = query.where("log_id", ">", decodeCursor(operation, filter.cursor));
-    if (filter.stockCode) query = query.where("stock_code", "=", filter.stockCode);
-    if (filter.tradeDate) query = query.where("trade_date", "=", filter.tradeDate);
-    if (filter.finalDecision) query = query.where("final_decision", "=", filter.finalDecision);
-    if (filter.from) {
-      query = query.where("decided_at", ">=", instantBound(operation, "from", filter.from, false));
-    }
-    if (filter.to) {
-      query = query.where("decided_at", "<", instantBound(operation, "to", filter.to, true));
-    }
-    return this.#page(await query.execute(), limit);
+    return this.#listEntries("listDecisions", "llm_decision_ledger", "decided_at", filter, [
+      "final_decision",
+      filter.finalDecision,
+    ]);
   }
 
   /** Rejections matching `filter` (and `rejectionStage`), oldest first, one page at a time. */
-  async listRejections(
+  listRejections(
     filter: EntryFilter & {
       readonly rejectionStage?: NonNullable<ShadowRadarRow["rejection_stage"]>;
     },
   ): Promise<Page<ShadowRadarRow>> {
-    const operation = "listRejections";
+    return this.#listEntries("listRejections", "shadow_radar_log", "logged_at", filter, [
+      "rejection_stage",
+      filter.rejectionStage,
+    ]);
+  }
+
+  async #listEntries<Row extends { log_id: number }>(
+    operation: string,
+    table: EntryTable,
+    timeColumn: "decided_at" | "logged_at",
+    filter: EntryFilter,
+    [kindColumn, kind]: readonly ["final_decision" | "rejection_stage", string | undefined],
+  ): Promise<Page<Row>> {
     const limit = this.#limit(operation, filter.limit);
-    let query = this.#db.selectFrom("shadow_radar_log").selectAll().orderBy("log_id").limit(
-      limit + 1,
-    );
+    // Both entry tables share every filtered column but the time and the kind: one typed query.
+    const db = this.#db as unknown as Kysely<Pick<Database, "llm_decision_ledger">>;
+    const time = timeColumn as "decided_at";
+    let query = db.selectFrom(table as "llm_decision_ledger").selectAll().orderBy("log_id")
+      .limit(limit + 1);
     if (filter.cursor) query = query.where("log_id", ">", decodeCursor(operation, filter.cursor));
     if (filter.stockCode) query = query.where("stock_code", "=", filter.stockCode);
     if (filter.tradeDate) query = query.where("trade_date", "=", filter.tradeDate);
-    if (filter.rejectionStage) query = query.where("rejection_stage", "=", filter.rejectionStage);
+    if (kind) query = query.where(kindColumn as "final_decision", "=", kind as FinalDecision);
     if (filter.from) {
-      query = query.where("logged_at", ">=", instantBound(operation, "from", filter.from, false));
+      query = query.where(time, ">=", instantBound(operation, "from", filter.from, false));
     }
-    if (filter.to) {
-      query = query.where("logged_at", "<", instantBound(operation, "to", filter.to, true));
-    }
-    return this.#page(await query.execute(), limit);
+    if (filter.to) query = query.where(time, "<", instantBound(operation, "to", filter.to, true));
+    return this.#page(await query.execute() as unknown as Row[], limit);
   }
 
   #limit(operation: string, limit = 100): number {

@@ -231,6 +231,20 @@ export interface Database {
 
 /** A minute bar as written. */
 export type MinuteBar = Insertable<StockMinutePriceTable>;
+/** The value columns of `market_flow_snapshot`: what a collection writes and compares. */
+export const FLOW_VALUE_COLUMNS = [
+  "close_price",
+  "volume",
+  "individual_net_buy",
+  "foreign_net_buy",
+  "institution_net_buy",
+  "program_net_buy",
+  "individual_net_buy_value",
+  "foreign_net_buy_value",
+  "institution_net_buy_value",
+  "program_net_buy_value",
+] as const satisfies readonly (keyof MarketFlowSnapshotTable)[];
+
 /** A daily flow row as written (`data_type` defaults to `DAILY`). */
 export type FlowSnapshot = Omit<
   Insertable<MarketFlowSnapshotTable>,

@@ -142,34 +142,39 @@ export type InvestorFlowDay = z.output<typeof investorFlowDaySchema>;
 /** FHKST01010900 body: `output` = the last 30 business days, newest first. */
 export const investorFlowsResponseSchema = z.object({ output: kisArray(investorFlowDaySchema) });
 
-/** One row of 종목별 프로그램매매추이(일별) (FHPPG04650201). */
-export const programTradeDaySchema = z.object({
-  /** Business day `YYYYMMDD`. */
-  stck_bsop_date: kisCompactDate,
-  /** Close (KRW). */
-  stck_clpr: kisNumber,
+/** Fields both program-trading TRs share: the move vs the previous close and program totals. */
+const programTotals = {
   /** Change vs previous close (KRW). */
   prdy_vrss: kisOptionalNumber,
   /** Sign of the change (1–5). */
   prdy_vrss_sign: z.string().optional(),
   /** Change vs previous close (%). */
   prdy_ctrt: kisOptionalNumber,
+  /** Program sell volume, cumulative for the day (shares). */
+  whol_smtn_seln_vol: kisNumber,
+  /** Program buy volume, cumulative for the day (shares). */
+  whol_smtn_shnu_vol: kisNumber,
+  /** Program net buy, cumulative for the day (shares). */
+  whol_smtn_ntby_qty: kisNumber,
+  /** Program sell value, cumulative for the day (KRW). */
+  whol_smtn_seln_tr_pbmn: kisNumber,
+  /** Program buy value, cumulative for the day (KRW). */
+  whol_smtn_shnu_tr_pbmn: kisNumber,
+  /** Program net buy value, cumulative for the day (KRW). */
+  whol_smtn_ntby_tr_pbmn: kisNumber,
+};
+
+/** One row of 종목별 프로그램매매추이(일별) (FHPPG04650201). */
+export const programTradeDaySchema = z.object({
+  ...programTotals,
+  /** Business day `YYYYMMDD`. */
+  stck_bsop_date: kisCompactDate,
+  /** Close (KRW). */
+  stck_clpr: kisNumber,
   /** Day volume (shares). */
   acml_vol: kisNumber,
   /** Day traded value (KRW). */
   acml_tr_pbmn: kisNumber,
-  /** Program sell volume (shares). */
-  whol_smtn_seln_vol: kisNumber,
-  /** Program buy volume (shares). */
-  whol_smtn_shnu_vol: kisNumber,
-  /** Program net buy (shares). */
-  whol_smtn_ntby_qty: kisNumber,
-  /** Program sell value (KRW). */
-  whol_smtn_seln_tr_pbmn: kisNumber,
-  /** Program buy value (KRW). */
-  whol_smtn_shnu_tr_pbmn: kisNumber,
-  /** Program net buy value (KRW). */
-  whol_smtn_ntby_tr_pbmn: kisNumber,
   /** Change of program net buy vs previous day (shares). */
   whol_ntby_vol_icdc: kisOptionalNumber,
   /** Change of program net buy value vs previous day (KRW). */
@@ -186,30 +191,13 @@ export const programTradeDailyResponseSchema = z.object({
 
 /** One row of 종목별 프로그램매매추이(체결) (FHPPG04650101): a timestamped cumulative snapshot. */
 export const programTradeSnapshotSchema = z.object({
+  ...programTotals,
   /** Snapshot time `HHMMSS` (KST, today). */
   bsop_hour: kisTime,
   /** Current price (KRW). */
   stck_prpr: kisNumber,
-  /** Change vs previous close (KRW). */
-  prdy_vrss: kisOptionalNumber,
-  /** Sign of the change (1–5). */
-  prdy_vrss_sign: z.string().optional(),
-  /** Change vs previous close (%). */
-  prdy_ctrt: kisOptionalNumber,
   /** Volume so far today (shares). */
   acml_vol: kisNumber,
-  /** Cumulative program sell volume (shares). */
-  whol_smtn_seln_vol: kisNumber,
-  /** Cumulative program buy volume (shares). */
-  whol_smtn_shnu_vol: kisNumber,
-  /** Cumulative program net buy (shares). */
-  whol_smtn_ntby_qty: kisNumber,
-  /** Cumulative program sell value (KRW). */
-  whol_smtn_seln_tr_pbmn: kisNumber,
-  /** Cumulative program buy value (KRW). */
-  whol_smtn_shnu_tr_pbmn: kisNumber,
-  /** Cumulative program net buy value (KRW). */
-  whol_smtn_ntby_tr_pbmn: kisNumber,
   /** Net buy change vs previous snapshot (shares). */
   whol_ntby_vol_icdc: kisOptionalNumber,
   /** Net buy value change vs previous snapshot (KRW). */
