@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { Archivist } from "../db/archivist.ts";
+import { DEMO_REAL_APP_KEY, DEMO_REAL_APP_SECRET, startSimulator } from "../src/sim/server.ts";
+import { tempDir } from "./helpers.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+/** `deno task start` as a real process in `dir`; resolves once it serves, with its URL. */
+async function startService(dir: string, env: Record<string, string> = {}) {
+  const service = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--config", `${ROOT}deno.json`, `${ROOT}main.ts`],
+    cwd: dir,
+    clearEnv: true,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: Deno.env.get("HOME") ?? dir,
+      NO_COLOR: "1",
+      ARCHIVIST_PORT: "0",
+      ...env,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stdout = service.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let printed = "";
+  while (!/serving (\S+)/.test(printed)) {
+    const { done, value } = await stdout.read();
+    if (done) break;
+    printed += value;
+  }
+  const url = /serving (\S+)/.exec(printed)?.[1];
+  const stderr = new Response(service.stderr).text();
+  const rest = (async () => {
+    let more = "";
+    for (let r = await stdout.read(); !r.done; r = await stdout.read()) more += r.value;
+    return printed + more;
+  })();
+  if (!url) {
+    throw new Error(`the service did not start: ${printed}\n${await stderr}`);
+  }
+  return {
+    url,
+    async stop(): Promise<{ code: number; stdout: string; stderr: string }> {
+      service.kill("SIGTERM");
+      const status = await service.status;
+      return { code: status.code, stdout: await rest, stderr: await stderr };
+    },
+  };
+}
+
+Deno.test("service: without KIS credentials it serves, says once that collection is off, exits 0", async () => {
+  await using dir = await tempDir();
+  const service = await startService(dir.path);
+  const health = await (await fetch(`${service.url}/health`)).json();
+  assert.equal(health.status, "ok");
+  assert.equal(health.schema_version, 1);
+  assert.equal(health.collection.enabled, false);
+  assert.match(health.collection.reason, /KIS_APP_KEY/);
+  const posted = await fetch(`${service.url}/v1/decisions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ stock_code: "005930", final_decision: "HOLD" }),
+  });
+  assert.equal(posted.status, 201);
+  await posted.body?.cancel();
+
+  const { code, stderr } = await service.stop();
+  assert.equal(code, 0);
+  assert.equal(stderr.match(/Collection is off/g)?.length, 1);
+  await using archivist = await Archivist.open(`${dir.path}/data/archivist.db`);
+  assert.equal((await archivist.listDecisions({})).items.length, 1);
+  await Deno.stat(`${dir.path}/logs/archivist.jsonl`);
+});
+
+Deno.test("service: with credentials, catch-up on start collects the watchlist's last trading day", async () => {
+  await using dir = await tempDir();
+  await using sim = await startSimulator({
+    rateLimit: { real: 1000 },
+    tokenIssueIntervalSec: 1,
+    quiet: true,
+  });
+  const dbPath = `${dir.path}/archivist.db`;
+  {
+    await using archivist = await Archivist.open(dbPath);
+    await archivist.addToWatchlist([{ stock_code: "005930" }, { stock_code: "000660" }]);
+  }
+  const service = await startService(dir.path, {
+    ARCHIVIST_DB: dbPath,
+    ARCHIVIST_CATCH_UP_DAYS: "1",
+    KIS_BASE_URL: sim.realUrl,
+    KIS_APP_KEY: DEMO_REAL_APP_KEY,
+    KIS_APP_SECRET: DEMO_REAL_APP_SECRET,
+    KIS_RATE_LIMIT: "100",
+  });
+  let runs: { job: string; status: string; stocks_done: number }[] = [];
+  for (let i = 0; i < 100 && runs.filter((r) => r.status === "succeeded").length < 2; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    runs = (await (await fetch(`${service.url}/v1/runs`)).json()).items;
+  }
+  const health = await (await fetch(`${service.url}/health`)).json();
+  const { code, stderr } = await service.stop();
+  assert.equal(code, 0, stderr);
+  assert.deepEqual(
+    runs.map((r) => [r.job, r.status, r.stocks_done]).sort(),
+    [["flow", "succeeded", 2], ["intraday", "succeeded", 2]],
+  );
+  assert.equal(health.collection.enabled, true);
+  assert.doesNotMatch(stderr, new RegExp(DEMO_REAL_APP_SECRET.slice(0, 24)));
+  const cronLogs = [...Deno.readDirSync(`${dir.path}/logs/cron`)].map((e) => e.name);
+  assert.equal(cronLogs.length, 2);
+  assert.ok(
+    cronLogs.every((name) => /^(flow|intraday)-\d{4}-\d{2}-\d{2}-[0-9a-f-]+\.jsonl$/.test(name)),
+  );
+});
