@@ -17,6 +17,8 @@ export interface IngestBenchOptions {
   readonly clients?: number;
 }
 
+const WARM_UP_SECONDS = 2;
+
 interface Phase {
   readonly requests: number;
   readonly rps: number;
@@ -90,30 +92,23 @@ export async function benchIngest(
   const acknowledged: number[] = [];
   try {
     const body = JSON.stringify(DECISION);
-    const ingest = await load(
-      seconds,
-      clients,
-      () =>
-        fetch(`${url}/v1/decisions`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body,
-        }),
-      async (response) => {
-        acknowledged.push(...(await response.json()).ids);
-      },
-    );
-    const baseline = await load(
-      seconds,
-      clients,
-      () =>
-        fetch(`${url}/v1/ping`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body,
-        }),
-      async (response) => void await response.body?.cancel(),
-    );
+    const post = (route: string) => () =>
+      fetch(`${url}${route}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+    const logDecision = post("/v1/decisions");
+    const ping = post("/v1/ping");
+    const keepIds = async (response: Response) => {
+      acknowledged.push(...(await response.json()).ids);
+    };
+    const discard = async (response: Response) => void await response.body?.cancel();
+    // Both routes warm up (JIT, connections) before either is measured.
+    await load(WARM_UP_SECONDS, clients, logDecision, keepIds);
+    await load(WARM_UP_SECONDS, clients, ping, discard);
+    const ingest = await load(seconds, clients, logDecision, keepIds);
+    const baseline = await load(seconds, clients, ping, discard);
     process.kill("SIGTERM");
     await process.status;
 

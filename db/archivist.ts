@@ -12,9 +12,9 @@ import { getLogger } from "../src/log.ts";
 import {
   addDays,
   isTradeDate,
+  KST_OFFSET_MS,
   kstDate,
   kstInstant,
-  kstTime,
   SESSION_CLOSE_KST,
 } from "../src/time.ts";
 import type { DecisionEntry, RejectionEntry, WatchlistEntry } from "./entries.ts";
@@ -46,12 +46,16 @@ import {
   type ShadowRadarRow,
   type WatchlistRow,
 } from "./schema.ts";
-import { openKysely, syncWriteAheadLog } from "./sqlite.ts";
+import { openKysely, type StatementRunner, syncWriteAheadLog } from "./sqlite.ts";
 import { NO_WRITES, type WriteCounts } from "./write_counts.ts";
 
 export type { WriteCounts } from "./write_counts.ts";
 
 const log = getLogger("archive");
+
+const DAY_MS = 86_400_000;
+/** Minute of the KST day at which the session closes (15:30 → 930). */
+const CLOSE_MINUTE_KST = SESSION_CLOSE_KST.split(":").reduce((h, m) => +h * 60 + +m, 0);
 
 /** The stored ids of one logged batch, and whether it was a replay of an earlier request. */
 export interface LoggedEntries {
@@ -124,10 +128,18 @@ export interface ArchiveHealth {
   readonly error?: string;
 }
 
+/**
+ * When a write counts as stored: `normal` once committed to the write-ahead log (it survives a
+ * killed process), `full` once that log is also synced to the device (it survives power loss).
+ */
+export type SyncMode = "normal" | "full";
+
 /** Options of {@link Archivist.open}. */
 export interface ArchivistOptions {
   /** The clock, for receipt times and trade dates (tests pin it). */
   readonly now?: () => Date;
+  /** When a write resolves; default `normal`. */
+  readonly sync?: SyncMode;
 }
 
 function encodeCursor(logId: number): string {
@@ -168,24 +180,28 @@ export class Archivist implements AsyncDisposable {
   readonly migration: MigrationOutcome;
   readonly #db: Kysely<Database>;
   readonly #commits: GroupCommit<Database>;
+  readonly #run: StatementRunner;
   readonly #now: () => Date;
   #failedWrites = 0;
   #calendar = new Map<string, boolean>();
+  /** `tradeDateFor` answers by KST day and side of the close; cleared when the calendar changes. */
+  readonly #tradeDates = new Map<number, string>();
 
   private constructor(
     path: string,
-    db: Kysely<Database>,
+    opened: ReturnType<typeof openKysely<Database>>,
     migration: MigrationOutcome,
-    now: () => Date,
+    options: ArchivistOptions,
   ) {
     this.path = path;
-    this.#db = db;
+    this.#db = opened.db;
+    this.#run = opened.sqlite.runInTransaction;
     this.#commits = new GroupCommit(
-      db,
-      path === ":memory:" ? undefined : () => syncWriteAheadLog(path),
+      opened.db,
+      options.sync === "full" && path !== ":memory:" ? () => syncWriteAheadLog(path) : undefined,
     );
     this.migration = migration;
-    this.#now = now;
+    this.#now = options.now ?? (() => new Date());
   }
 
   /**
@@ -197,10 +213,11 @@ export class Archivist implements AsyncDisposable {
       const dir = path.replace(/[/\\][^/\\]*$/, "");
       if (dir !== path) await Deno.mkdir(dir, { recursive: true });
     }
-    const { db } = openKysely<Database>(path);
+    const opened = openKysely<Database>(path);
+    const { db } = opened;
     try {
       const migration = await migrateToLatest(db as Kysely<unknown>, path);
-      const archivist = new Archivist(path, db, migration, options.now ?? (() => new Date()));
+      const archivist = new Archivist(path, opened, migration, options);
       await archivist.#loadCalendar();
       return archivist;
     } catch (error) {
@@ -272,6 +289,7 @@ export class Archivist implements AsyncDisposable {
     const rows = await this.#db.selectFrom("market_calendar").select(["trade_date", "is_open"])
       .execute();
     this.#calendar = new Map(rows.map((r) => [r.trade_date, r.is_open === 1]));
+    this.#tradeDates.clear();
   }
 
   /** Whether the market opens on `tradeDate`: KIS's calendar where stored, else the built-in one. */
@@ -320,16 +338,24 @@ export class Archivist implements AsyncDisposable {
       return written;
     });
     for (const day of days) this.#calendar.set(day.tradeDate, day.isOpen);
+    this.#tradeDates.clear();
     return counts;
   }
 
   /** The KST trading day an instant applies to: after the 15:30 close, the next trading day. */
   tradeDateFor(instant: Date): string {
-    const date = kstDate(instant);
-    const isOpen = (d: string) => this.isTradingDay(d);
-    return isOpen(date) && kstTime(instant) < `${SESSION_CLOSE_KST}:00`
-      ? date
-      : nextTradingDay(date, isOpen);
+    const kstMs = instant.getTime() + KST_OFFSET_MS;
+    const minuteOfDay = Math.floor((kstMs % DAY_MS) / 60_000);
+    const afterClose = minuteOfDay >= CLOSE_MINUTE_KST;
+    const key = Math.floor(kstMs / DAY_MS) * 2 + (afterClose ? 1 : 0);
+    let tradeDate = this.#tradeDates.get(key);
+    if (tradeDate === undefined) {
+      const date = kstDate(instant);
+      const isOpen = (d: string) => this.isTradingDay(d);
+      tradeDate = isOpen(date) && !afterClose ? date : nextTradingDay(date, isOpen);
+      this.#tradeDates.set(key, tradeDate);
+    }
+    return tradeDate;
   }
 
   // ── Decisions and rejections ──────────────────────────────────────────────────────────────
@@ -389,6 +415,7 @@ export class Archivist implements AsyncDisposable {
       const replay = await this.#replay(trx, scope, idempotency);
       if (replay) return replay;
       const receivedAt = this.#now();
+      const receivedIso = receivedAt.toISOString();
       const ids: number[] = [];
       const tradeDates: string[] = [];
       for (const [index, entry] of entries.entries()) {
@@ -396,8 +423,8 @@ export class Archivist implements AsyncDisposable {
         const instant = at ? new Date(at) : receivedAt;
         const row = await insert(trx, entry, {
           idempotencyKey: this.#entryKey(entry, index, entries.length, idempotency?.key),
-          happenedAt: instant,
-          receivedAt,
+          happenedAt: at ? instant.toISOString() : receivedIso,
+          receivedAt: receivedIso,
           tradeDate: this.tradeDateFor(instant),
         });
         ids.push(row.log_id);
@@ -424,7 +451,8 @@ export class Archivist implements AsyncDisposable {
       entries,
       idempotency,
       (entry) => entry.decided_at,
-      (trx, entry, stamp) => insertEntryRow(trx, "llm_decision_ledger", decisionRow(entry, stamp)),
+      (trx, entry, stamp) =>
+        insertEntryRow(trx, this.#run, "llm_decision_ledger", decisionRow(entry, stamp)),
     );
   }
 
@@ -439,7 +467,8 @@ export class Archivist implements AsyncDisposable {
       entries,
       idempotency,
       (entry) => entry.logged_at,
-      (trx, entry, stamp) => insertEntryRow(trx, "shadow_radar_log", rejectionRow(entry, stamp)),
+      (trx, entry, stamp) =>
+        insertEntryRow(trx, this.#run, "shadow_radar_log", rejectionRow(entry, stamp)),
     );
   }
 

@@ -6,6 +6,7 @@
  */
 import type { Insertable, Transaction } from "kysely";
 import { reusableStatement } from "./compiled.ts";
+import type { StatementRunner } from "./sqlite.ts";
 import type { DecisionEntry, RejectionEntry } from "./entries.ts";
 import type { Database, LlmDecisionLedgerTable, ShadowRadarLogTable } from "./schema.ts";
 
@@ -16,10 +17,10 @@ export type EntryTable = "llm_decision_ledger" | "shadow_radar_log";
 export interface EntryStamp {
   /** The row's idempotency key, or null. */
   readonly idempotencyKey: string | null;
-  /** When the entry happened (UTC). */
-  readonly happenedAt: Date;
-  /** When the archive received it (UTC). */
-  readonly receivedAt: Date;
+  /** When the entry happened, UTC ISO-8601. */
+  readonly happenedAt: string;
+  /** When the archive received it, UTC ISO-8601. */
+  readonly receivedAt: string;
   /** The KST trading day it applies to. */
   readonly tradeDate: string;
 }
@@ -32,8 +33,8 @@ export function decisionRow(
   return {
     idempotency_key: stamp.idempotencyKey,
     run_id: entry.run_id ?? null,
-    timestamp: stamp.happenedAt.toISOString(),
-    decided_at: stamp.happenedAt.toISOString(),
+    timestamp: stamp.happenedAt,
+    decided_at: stamp.happenedAt,
     trade_date: stamp.tradeDate,
     stock_code: entry.stock_code,
     stock_name: entry.stock_name ?? null,
@@ -48,7 +49,7 @@ export function decisionRow(
     gate_result: entry.gate_result ?? null,
     final_decision: entry.final_decision,
     final_reason: entry.final_reason ?? null,
-    created_at: stamp.receivedAt.toISOString(),
+    created_at: stamp.receivedAt,
   };
 }
 
@@ -60,8 +61,8 @@ export function rejectionRow(
   return {
     idempotency_key: stamp.idempotencyKey,
     run_id: entry.run_id ?? null,
-    timestamp: stamp.happenedAt.toISOString(),
-    logged_at: stamp.happenedAt.toISOString(),
+    timestamp: stamp.happenedAt,
+    logged_at: stamp.happenedAt,
     trade_date: stamp.tradeDate,
     stock_code: entry.stock_code,
     stock_name: entry.stock_name ?? null,
@@ -70,7 +71,7 @@ export function rejectionRow(
     hunter_score_at_time: entry.hunter_score_at_time ?? null,
     trigger_type: entry.trigger_type ?? null,
     trigger_value: entry.trigger_value ?? null,
-    created_at: stamp.receivedAt.toISOString(),
+    created_at: stamp.receivedAt,
   };
 }
 
@@ -86,6 +87,7 @@ export interface InsertedEntry {
  */
 export async function insertEntryRow<T extends EntryTable>(
   trx: Transaction<Database>,
+  run: StatementRunner,
   table: T,
   row: Insertable<Database[T]> & { idempotency_key: string | null; trade_date: string },
 ): Promise<InsertedEntry> {
@@ -100,9 +102,9 @@ export async function insertEntryRow<T extends EntryTable>(
         .onConflict((oc) => oc.column("idempotency_key").doNothing())
         .compile(),
   );
-  const result = await trx.executeQuery(insert);
-  if (result.numAffectedRows === 1n && result.insertId !== undefined) {
-    return { log_id: Number(result.insertId), trade_date: row.trade_date };
+  const result = run(insert);
+  if (Number(result.changes) === 1) {
+    return { log_id: Number(result.lastInsertRowid), trade_date: row.trade_date };
   }
   return await db.selectFrom(table as "llm_decision_ledger").select(["log_id", "trade_date"])
     .where("idempotency_key", "=", row.idempotency_key).executeTakeFirstOrThrow();

@@ -8,7 +8,13 @@
  * @module
  */
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
-import { Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from "kysely";
+import {
+  type CompiledQuery,
+  Kysely,
+  type SqliteDatabase,
+  SqliteDialect,
+  type SqliteStatement,
+} from "kysely";
 
 /** Pragmas applied to every connection. */
 export const CONNECTION_PRAGMAS: readonly string[] = [
@@ -71,6 +77,11 @@ class NodeSqliteStatement implements SqliteStatement {
   }
 }
 
+/** Runs a compiled write on the connection directly: for hot paths inside a held transaction. */
+export type StatementRunner = (
+  query: CompiledQuery,
+) => { changes: number | bigint; lastInsertRowid: number | bigint };
+
 /** A `node:sqlite` database in the shape Kysely's `SqliteDialect` expects. */
 export class NodeSqliteDatabase implements SqliteDatabase {
   /** The underlying connection, for pragmas and raw benchmarks. */
@@ -99,6 +110,13 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     this.#statements.set(sql, statement);
     return statement;
   }
+
+  /**
+   * Runs `query` on the connection, skipping Kysely's executor: only inside a transaction the
+   * caller holds, where no other query can interleave.
+   */
+  readonly runInTransaction: StatementRunner = (query) =>
+    this.prepare(query.sql).run(query.parameters);
 
   close(): void {
     this.#statements.clear();

@@ -63,6 +63,10 @@ export const environmentSchema = z.object({
   ),
   ARCHIVIST_FLOW_TIME_KST: z.preprocess(blankAsUnset, hhmm.default("16:00")),
   ARCHIVIST_INTRADAY_TIME_KST: z.preprocess(blankAsUnset, hhmm.default("16:05")),
+  ARCHIVIST_SYNC: z.preprocess(
+    blankAsUnset,
+    z.enum(["normal", "full"], { error: "expected `normal` or `full`" }).default("normal"),
+  ),
   ARCHIVIST_CATCH_UP_DAYS: z.preprocess(
     blankAsUnset,
     z.coerce.number({ error: "expected a number of trading days" }).int().min(0).max(250)
@@ -116,6 +120,11 @@ export interface Config {
   readonly token?: string;
   /** Directory for log files. */
   readonly logDir: string;
+  /**
+   * When a write is acknowledged: `normal` once committed (survives a killed process), `full`
+   * once also synced to the device (survives power loss).
+   */
+  readonly sync: "normal" | "full";
   /** Lowest level written to the logs. */
   readonly logLevel: "debug" | "info" | "warning" | "error";
   /** KST wall-clock times of the scheduled jobs, `HH:MM`. */
@@ -205,6 +214,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     token: v.ARCHIVIST_TOKEN,
     logDir: v.ARCHIVIST_LOG_DIR,
     logLevel: v.ARCHIVIST_LOG_LEVEL,
+    sync: v.ARCHIVIST_SYNC,
     schedule: { flow: v.ARCHIVIST_FLOW_TIME_KST, intraday: v.ARCHIVIST_INTRADAY_TIME_KST },
     catchUpDays: v.ARCHIVIST_CATCH_UP_DAYS,
     kis,

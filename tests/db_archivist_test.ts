@@ -360,3 +360,13 @@ Deno.test("group commit: concurrent writes share commits; one failure leaves its
   assert.equal(rowCount(archive.path, "llm_decision_ledger"), 39);
   assert.equal(archivist.failedWrites, 1);
 });
+
+Deno.test("sync full: writes resolve after the log is synced, and are stored", async () => {
+  await using archive = await tempArchive({ sync: "full" });
+  const { archivist } = archive;
+  const results = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => archivist.logDecisions([decision({ hunter_score: i })])),
+  );
+  assert.equal(new Set(results.flatMap((r) => r.ids)).size, 20);
+  assert.equal(rowCount(archive.path, "llm_decision_ledger"), 20);
+});

@@ -25,8 +25,9 @@ Deno.test("log: secrets are redacted in files by field, by pattern and by value"
     log.warning(`request failed: authorization: Bearer ${TOKEN}; appkey=${APP_KEY}`);
     log.error("retrying with secret {detail}", { detail: `body ${APP_SECRET} end` });
     log.info("Check KIS_APP_SECRET: it belongs in .env");
-    await withRunLog("run-1", `${dir.path}/cron/flow-run-1.jsonl`, async () => {
+    await withRunLog("run-1", `${dir.path}/cron/flow-run-1.jsonl`, () => {
       log.info("inside the run, key {key}", { key: APP_KEY });
+      return Promise.resolve();
     });
   }
   const main = await Deno.readTextFile(`${dir.path}/archivist.jsonl`);

@@ -50,7 +50,8 @@ export async function startCommand(
       s !== undefined
     ),
   });
-  const archivist = await Archivist.open(config.databasePath).catch(exitOnUsageError);
+  const archivist = await Archivist.open(config.databasePath, { sync: config.sync })
+    .catch(exitOnUsageError);
   return {
     config,
     archivist,
