@@ -331,7 +331,7 @@ async function collectStocks(
     ...counts,
     writes,
     failures,
-    seconds: (performance.now() - started) / 1000,
+    seconds: Math.round(performance.now() - started) / 1000,
   };
   if (abort) {
     return {
