@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Archivist } from "../db/archivist.ts";
+import { Archivist, type SyncMode } from "../db/archivist.ts";
 import { spawnStandaloneApi } from "../src/http/standalone.ts";
 
 /** Knobs of {@link benchIngest} (defaults: the benchmark as specified). */
@@ -15,6 +15,8 @@ export interface IngestBenchOptions {
   readonly seconds?: number;
   /** Concurrent clients (default 32). */
   readonly clients?: number;
+  /** The service's `ARCHIVIST_SYNC` (default: that variable, else `normal`). */
+  readonly sync?: SyncMode;
 }
 
 const WARM_UP_SECONDS = 2;
@@ -86,9 +88,10 @@ export async function benchIngest(
 ): Promise<Record<string, unknown>> {
   const seconds = options.seconds ?? 10;
   const clients = options.clients ?? 32;
+  const sync = options.sync ?? (Deno.env.get("ARCHIVIST_SYNC") === "full" ? "full" : "normal");
   const dir = await Deno.makeTempDir({ prefix: "archivist-bench-ingest-" });
   const dbPath = `${dir}/ingest.db`;
-  const { url, process } = await spawnStandaloneApi(dbPath);
+  const { url, process } = await spawnStandaloneApi(dbPath, sync);
   const acknowledged: number[] = [];
   try {
     const body = JSON.stringify(DECISION);
@@ -131,6 +134,7 @@ export async function benchIngest(
       baseline_p99_ms: baseline.p99Ms,
       clients,
       seconds,
+      sync,
       acknowledged: acknowledged.length,
       stored: stored.size,
       missing,

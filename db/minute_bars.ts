@@ -1,5 +1,6 @@
 /**
- * The minute-bar upsert, the archive's hot path (hundreds of thousands of rows per backfill).
+ * Minute bars: their upsert, the archive's hot path (hundreds of thousands of rows per backfill),
+ * and the read of one stock's trading day.
  *
  * Bars go in multi-row `INSERT … ON CONFLICT DO UPDATE … WHERE changed` statements, compiled once
  * per chunk size (`compiled.ts`), so the cost per row stays near a raw prepared-statement loop.
@@ -7,9 +8,10 @@
  * @module
  */
 import type { CompiledQuery, Kysely, Transaction } from "kysely";
+import { kstInstant } from "../src/time.ts";
 import { reusableStatement } from "./compiled.ts";
 import { ArchiveInputError } from "./errors.ts";
-import type { Database, MinuteBar } from "./schema.ts";
+import type { Database, MinuteBar, MinuteBarRow } from "./schema.ts";
 import type { WriteCounts } from "./write_counts.ts";
 
 /** Columns of `stock_minute_price` in the order the statement binds them. */
@@ -168,4 +170,17 @@ export async function upsertMinuteBarsIn(
   if (pending.length > 0) await flush(pending);
   const updated = changed - inserted;
   return { inserted, updated, unchanged: existing - updated };
+}
+
+/** One KST trading day's bars of a stock, ascending. */
+export function minuteBars(
+  db: Kysely<Database>,
+  stockCode: string,
+  tradeDate: string,
+): Promise<MinuteBarRow[]> {
+  const start = kstInstant(tradeDate).getTime() / 1000;
+  return db.selectFrom("stock_minute_price").selectAll()
+    .where("stock_code", "=", stockCode)
+    .where("bar_time", ">=", start).where("bar_time", "<", start + 86_400)
+    .orderBy("bar_time").execute();
 }

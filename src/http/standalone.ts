@@ -3,6 +3,7 @@
  * ingest benchmark, which need the service in a process of its own.
  *
  *     deno run -A src/http/standalone.ts --db data/x.db [--port 0] [--hostname 127.0.0.1]
+ *       [--sync normal|full]
  *
  * Prints one line `listening <url>` on stdout once it accepts requests; SIGTERM or SIGINT shut
  * it down gracefully.
@@ -10,7 +11,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { Archivist } from "../../db/archivist.ts";
+import { Archivist, type SyncMode } from "../../db/archivist.ts";
 import { createApp } from "./app.ts";
 import { serveHttp } from "./server.ts";
 
@@ -24,9 +25,22 @@ export interface StandaloneApi {
  * Starts this module as a child process serving `dbPath` on a free loopback port; resolves once
  * it listens. The caller ends it (`process.kill`) and awaits `process.status`.
  */
-export async function spawnStandaloneApi(dbPath: string): Promise<StandaloneApi> {
+export async function spawnStandaloneApi(
+  dbPath: string,
+  sync: SyncMode = "normal",
+): Promise<StandaloneApi> {
   const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(import.meta.url).pathname, "--db", dbPath, "--port", "0"],
+    args: [
+      "run",
+      "-A",
+      new URL(import.meta.url).pathname,
+      "--db",
+      dbPath,
+      "--port",
+      "0",
+      "--sync",
+      sync,
+    ],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -57,13 +71,16 @@ if (import.meta.main) {
       db: { type: "string" },
       port: { type: "string", default: "0" },
       hostname: { type: "string", default: "127.0.0.1" },
+      sync: { type: "string", default: "normal" },
     },
   });
-  if (!values.db) {
-    console.error("usage: standalone.ts --db <file> [--port N] [--hostname H]");
+  if (!values.db || (values.sync !== "normal" && values.sync !== "full")) {
+    console.error(
+      "usage: standalone.ts --db <file> [--port N] [--hostname H] [--sync normal|full]",
+    );
     Deno.exit(2);
   }
-  const archivist = await Archivist.open(values.db);
+  const archivist = await Archivist.open(values.db, { sync: values.sync });
   const server = serveHttp(
     createApp({ archivist, collection: () => ({ enabled: false, reason: "standalone API" }) }),
     { hostname: values.hostname, port: Number(values.port) },

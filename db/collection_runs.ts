@@ -1,0 +1,162 @@
+/**
+ * Collection runs: each run of a collector is recorded as it starts, progresses, fails per stock
+ * and ends, so `/health` and the catch-up know what was collected even after a crash.
+ *
+ * @module
+ */
+import { type Kysely, sql, type Transaction } from "kysely";
+import { ArchiveInputError } from "./errors.ts";
+import { pageLimit } from "./paging.ts";
+import type { CollectionJob, CollectionRunRow, Database, RunStatus, RunTrigger } from "./schema.ts";
+
+/** A collection run as started by a collector. */
+export interface RunStart {
+  readonly job: CollectionJob;
+  readonly tradeDate: string;
+  readonly trigger: RunTrigger;
+  readonly stocksTotal: number;
+}
+
+/** How a collection run ended. */
+export interface RunOutcome {
+  readonly status: Exclude<RunStatus, "running">;
+  readonly reason?: string | null;
+  readonly stocksDone: number;
+  readonly stocksFailed: number;
+  readonly rowsWritten: number;
+  readonly kisCalls: number;
+}
+
+/** A collection run with the stocks that failed in it. */
+export interface CollectionRunReport extends CollectionRunRow {
+  readonly failures: readonly { readonly stock_code: string; readonly error: string }[];
+}
+
+/** Records the start of a run inside `trx`; returns its new id. */
+export async function startRunIn(
+  trx: Transaction<Database>,
+  start: RunStart,
+  now: () => Date,
+): Promise<string> {
+  const runId = crypto.randomUUID();
+  await trx.insertInto("collection_run").values({
+    run_id: runId,
+    job: start.job,
+    trade_date: start.tradeDate,
+    status: "running",
+    reason: null,
+    trigger: start.trigger,
+    started_at: now().toISOString(),
+    finished_at: null,
+    stocks_total: start.stocksTotal,
+  }).execute();
+  return runId;
+}
+
+/** Records inside `trx` that `stockCode` failed in a run (the latest error wins). */
+export async function recordRunFailureIn(
+  trx: Transaction<Database>,
+  runId: string,
+  stockCode: string,
+  error: string,
+): Promise<void> {
+  await trx.insertInto("collection_run_failure").values({
+    run_id: runId,
+    stock_code: stockCode,
+    error,
+  })
+    .onConflict((oc) => oc.columns(["run_id", "stock_code"]).doUpdateSet({ error })).execute();
+}
+
+/** Records a running run's progress inside `trx`. */
+export async function recordRunProgressIn(
+  trx: Transaction<Database>,
+  runId: string,
+  progress: Pick<RunOutcome, "stocksDone" | "stocksFailed" | "rowsWritten" | "kisCalls">,
+): Promise<void> {
+  await trx.updateTable("collection_run").set({
+    stocks_done: progress.stocksDone,
+    stocks_failed: progress.stocksFailed,
+    rows_written: progress.rowsWritten,
+    kis_calls: progress.kisCalls,
+  }).where("run_id", "=", runId).execute();
+}
+
+/** Records how a run ended inside `trx`; refuses an unknown `runId`. */
+export async function finishRunIn(
+  trx: Transaction<Database>,
+  runId: string,
+  outcome: RunOutcome,
+  now: () => Date,
+): Promise<void> {
+  const result = await trx.updateTable("collection_run").set({
+    status: outcome.status,
+    reason: outcome.reason ?? null,
+    finished_at: now().toISOString(),
+    stocks_done: outcome.stocksDone,
+    stocks_failed: outcome.stocksFailed,
+    rows_written: outcome.rowsWritten,
+    kis_calls: outcome.kisCalls,
+  }).where("run_id", "=", runId).executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) {
+    throw new ArchiveInputError("finishRun", `no run ${runId}`, "runId");
+  }
+}
+
+/** Marks every run still `running` as failed inside `trx`; returns how many there were. */
+export async function markInterruptedRunsIn(
+  trx: Transaction<Database>,
+  now: () => Date,
+): Promise<number> {
+  const result = await trx.updateTable("collection_run").set({
+    status: "failed",
+    reason: "interrupted: the process ended before the run finished",
+    finished_at: now().toISOString(),
+  }).where("status", "=", "running").executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Recent runs (default 50), newest first, with their failed stocks. */
+export async function listRuns(
+  db: Kysely<Database>,
+  options: { limit?: number; job?: CollectionJob; tradeDate?: string },
+): Promise<CollectionRunReport[]> {
+  const limit = pageLimit("listRuns", options.limit ?? 50);
+  let query = db.selectFrom("collection_run").selectAll()
+    .orderBy("started_at", "desc").orderBy(sql`rowid`, "desc").limit(limit);
+  if (options.job) query = query.where("job", "=", options.job);
+  if (options.tradeDate) query = query.where("trade_date", "=", options.tradeDate);
+  const runs = await query.execute();
+  if (runs.length === 0) return [];
+  const failures = await db.selectFrom("collection_run_failure").selectAll()
+    .where("run_id", "in", runs.map((r) => r.run_id)).orderBy("stock_code").execute();
+  return runs.map((run) => ({
+    ...run,
+    failures: failures.filter((f) => f.run_id === run.run_id)
+      .map(({ stock_code, error }) => ({ stock_code, error })),
+  }));
+}
+
+/** The latest run of each job. */
+export async function lastRuns(
+  db: Kysely<Database>,
+): Promise<Partial<Record<CollectionJob, CollectionRunRow>>> {
+  // rowid orders runs by insertion, which breaks ties between equal start instants.
+  const runs = await db.selectFrom("collection_run").selectAll()
+    .where(sql<boolean>`rowid IN (SELECT max(rowid) FROM collection_run GROUP BY job)`)
+    .execute();
+  return Object.fromEntries(runs.map((r) => [r.job, r]));
+}
+
+/** Of `tradeDates`, those on which `job` has a succeeded run. */
+export async function succeededDates(
+  db: Kysely<Database>,
+  job: CollectionJob,
+  tradeDates: readonly string[],
+): Promise<Set<string>> {
+  if (tradeDates.length === 0) return new Set();
+  const rows = await db.selectFrom("collection_run").select("trade_date").distinct()
+    .where("job", "=", job).where("status", "=", "succeeded")
+    .where("trade_date", "in", tradeDates).execute();
+  return new Set(rows.map((r) => r.trade_date));
+}

@@ -1,0 +1,55 @@
+/**
+ * The collection lease: one named row that lets a single process collect at a time, across
+ * processes sharing the database file. A holder renews it before it expires; an expired lease is
+ * free to take.
+ *
+ * @module
+ */
+import type { Transaction } from "kysely";
+import type { Database } from "./schema.ts";
+
+/** Takes the lease `name` for `holder` inside `trx` unless another holder's is still valid. */
+export async function acquireLeaseIn(
+  trx: Transaction<Database>,
+  name: string,
+  holder: string,
+  ttlMs: number,
+): Promise<boolean> {
+  // Wall-clock time, not the Archivist's clock: expiries are compared between processes.
+  const now = Date.now();
+  await trx.insertInto("collection_lease").values({ name, holder, expires_at: now + ttlMs })
+    .onConflict((oc) =>
+      oc.column("name").doUpdateSet({ holder, expires_at: now + ttlMs })
+        .where((eb) =>
+          eb.or([
+            eb("collection_lease.expires_at", "<", now),
+            eb("collection_lease.holder", "=", holder),
+          ])
+        )
+    ).execute();
+  const lease = await trx.selectFrom("collection_lease").select("holder")
+    .where("name", "=", name).executeTakeFirstOrThrow();
+  return lease.holder === holder;
+}
+
+/** Extends `holder`'s lease inside `trx`; false when it was lost to another holder. */
+export async function renewLeaseIn(
+  trx: Transaction<Database>,
+  name: string,
+  holder: string,
+  ttlMs: number,
+): Promise<boolean> {
+  const result = await trx.updateTable("collection_lease").set({ expires_at: Date.now() + ttlMs })
+    .where("name", "=", name).where("holder", "=", holder).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Gives `holder`'s lease back inside `trx`. */
+export async function releaseLeaseIn(
+  trx: Transaction<Database>,
+  name: string,
+  holder: string,
+): Promise<void> {
+  await trx.deleteFrom("collection_lease").where("name", "=", name).where("holder", "=", holder)
+    .execute();
+}
