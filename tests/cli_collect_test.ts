@@ -8,39 +8,14 @@ import {
   startSimulator,
 } from "../src/sim/server.ts";
 import { addDays, kstDate } from "../src/time.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
-
-interface Outcome {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { type CommandResult, runCli } from "./helpers.ts";
 
 /** Runs `deno task collect` as a real process in `dir`, with only the variables given. */
-async function collect(dir: string, args: string[], env: Record<string, string>): Promise<Outcome> {
-  const passThrough = ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME"]
-    .flatMap((name) => Deno.env.get(name) === undefined ? [] : [[name, Deno.env.get(name)!]]);
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", `${ROOT}deno.json`, `${ROOT}src/cli/collect.ts`, ...args],
+function collect(dir: string, args: string[], env: Record<string, string>): Promise<CommandResult> {
+  return runCli("src/cli/collect.ts", args, {
     cwd: dir,
-    clearEnv: true,
-    env: {
-      ...Object.fromEntries(passThrough),
-      NO_COLOR: "1",
-      ARCHIVIST_DB: `${dir}/archivist.db`,
-      ARCHIVIST_LOG_DIR: `${dir}/logs`,
-      ...env,
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+    env: { ARCHIVIST_DB: `${dir}/archivist.db`, ARCHIVIST_LOG_DIR: `${dir}/logs`, ...env },
+  });
 }
 
 function kisEnv(sim: KisSimulator, dir: string): Record<string, string> {

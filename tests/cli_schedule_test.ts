@@ -1,31 +1,9 @@
 import assert from "node:assert/strict";
+import { type CommandResult, runCli, tempDir } from "./helpers.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-
-async function schedule(
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-env",
-      "--allow-read",
-      "--allow-sys",
-      "--config",
-      `${ROOT}deno.json`,
-      `${ROOT}src/cli/schedule.ts`,
-    ],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+async function schedule(env: Record<string, string>): Promise<CommandResult> {
+  await using dir = await tempDir();
+  return await runCli("src/cli/schedule.ts", [], { cwd: dir.path, env });
 }
 
 Deno.test("schedule CLI: each job's KST schedule, Deno.cron UTC expression and next KST run", async () => {

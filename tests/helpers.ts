@@ -41,6 +41,16 @@ export interface CommandResult {
   readonly stderr: string;
 }
 
+/** The variables a child `deno` needs to find itself and its cache, and nothing else. */
+function passThroughEnv(): Record<string, string> {
+  return Object.fromEntries(
+    ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME"].flatMap((name) => {
+      const value = Deno.env.get(name);
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
+}
+
 /** Runs one of the project's commands (`src/cli/*.ts`) as a real process in `cwd`. */
 export async function runCli(
   script: string,
@@ -51,7 +61,7 @@ export async function runCli(
     args: ["run", "-A", "--config", `${ROOT}deno.json`, `${ROOT}${script}`, ...args],
     cwd: options.cwd,
     clearEnv: true,
-    env: { PATH: Deno.env.get("PATH") ?? "", NO_COLOR: "1", ...options.env },
+    env: { ...passThroughEnv(), NO_COLOR: "1", ...options.env },
     stdout: "piped",
     stderr: "piped",
   }).output();

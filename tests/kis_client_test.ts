@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { isKrxTradingDay } from "../src/calendar.ts";
 import {
   KisClient,
-  type KisClientOptions,
   KisCredentialsError,
   KisError,
   KisMalformedResponseError,
@@ -14,54 +13,16 @@ import {
   DEMO_REAL_APP_SECRET,
   DEMO_VIRTUAL_APP_KEY,
   DEMO_VIRTUAL_APP_SECRET,
-  startSimulator,
 } from "../src/sim/server.ts";
 import { datesBetween } from "../src/time.ts";
+import { realClient, withSim } from "./fixtures/kis_sim.ts";
 
-type Simulator = Awaited<ReturnType<typeof startSimulator>>;
-
-const CLOCK = "2026-11-25T16:05:00+09:00";
 const SECRETS = [
   DEMO_REAL_APP_KEY,
   DEMO_REAL_APP_SECRET,
   DEMO_VIRTUAL_APP_KEY,
   DEMO_VIRTUAL_APP_SECRET,
 ];
-
-/** Runs `test` against a fresh simulator and token-cache directory, closing both afterwards. */
-async function withSim(
-  test: (sim: Simulator, dir: string) => Promise<void>,
-  options: Parameters<typeof startSimulator>[0] = {},
-): Promise<void> {
-  const sim = await startSimulator({
-    rateLimit: { real: 1000 },
-    tokenIssueIntervalSec: 1,
-    clock: CLOCK,
-    ...options,
-  });
-  const dir = await Deno.makeTempDir({ prefix: "kis-client-test-" });
-  try {
-    await test(sim, dir);
-  } finally {
-    await sim.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-function realClient(sim: Simulator, dir: string, extra: Partial<KisClientOptions> = {}): KisClient {
-  return new KisClient({
-    env: "real",
-    baseUrl: sim.realUrl,
-    appKey: DEMO_REAL_APP_KEY,
-    appSecret: DEMO_REAL_APP_SECRET,
-    rateLimit: 1000,
-    tokenCachePath: `${dir}/token.json`,
-    now: () => sim.now(),
-    tokenIssueIntervalMs: 1000,
-    retry: { baseDelayMs: 5, maxDelayMs: 40 },
-    ...extra,
-  });
-}
 
 /** The error `work` rejects with, asserting it is a {@link KisError} free of secrets. */
 async function kisFailure(work: Promise<unknown>): Promise<KisError> {
@@ -102,7 +63,7 @@ Deno.test("investorFlows parses 30 business days newest first with numbers and d
 
 Deno.test("program trading: daily rows by end date and intraday snapshots", async () => {
   await withSim(async (sim, dir) => {
-    const client = realClient(sim, dir);
+    const client = realClient(sim, `${dir}/token.json`);
     const daily = await client.programTradeDaily("000660", "2026-11-20");
     assert.ok(daily.length >= 20);
     assert.equal(daily[0].tradeDate, "2026-11-20");
@@ -120,7 +81,7 @@ Deno.test("program trading: daily rows by end date and intraday snapshots", asyn
 
 Deno.test("marketCalendar follows continuation pages and dedupes dates", async () => {
   await withSim(async (sim, dir) => {
-    const client = realClient(sim, dir);
+    const client = realClient(sim, `${dir}/token.json`);
     const days = await client.marketCalendar("2026-12-01", "2027-02-28");
     assert.deepEqual(days.map((d) => d.tradeDate), datesBetween("2026-12-01", "2027-02-28"));
     assert.ok(days.every((d) => d.isOpen === isKrxTradingDay(d.tradeDate)));
@@ -131,7 +92,7 @@ Deno.test("marketCalendar follows continuation pages and dedupes dates", async (
 
 Deno.test("marketCalendar drops the duplicated dates KIS sometimes sends", async () => {
   await withSim(async (sim, dir) => {
-    const client = realClient(sim, dir);
+    const client = realClient(sim, `${dir}/token.json`);
     const days = await client.marketCalendar("2026-11-01", "2026-11-30");
     assert.deepEqual(days.map((d) => d.tradeDate), datesBetween("2026-11-01", "2026-11-30"));
     assert.equal(days.filter((d) => d.isOpen).length, 21);
@@ -175,7 +136,7 @@ Deno.test("the virtual environment refuses real-only TRs before any request", as
 
 Deno.test("a burst of EGW00201 answers is absorbed with nothing lost", async () => {
   await withSim(async (sim, dir) => {
-    const client = realClient(sim, dir);
+    const client = realClient(sim, `${dir}/token.json`);
     sim.setFaults({ rateLimitBurst: 5 });
     const results = await Promise.all(
       ["005930", "000660", "035420"].map((c) => client.investorFlows(c)),
@@ -189,7 +150,9 @@ Deno.test("a burst of EGW00201 answers is absorbed with nothing lost", async () 
 
 Deno.test("server errors are retried; when they never stop the error says what was tried", async () => {
   await withSim(async (sim, dir) => {
-    const client = realClient(sim, dir, { retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
+    const client = realClient(sim, `${dir}/token.json`, {
+      retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 },
+    });
     sim.setFaults({ failCodes: ["000660"] });
     const error = await kisFailure(client.investorFlows("000660"));
     assert.ok(error instanceof KisRetryExhaustedError, String(error));
@@ -204,7 +167,7 @@ Deno.test("server errors are retried; when they never stop the error says what w
 
 Deno.test("timeouts are retried like network errors", async () => {
   await withSim(async (sim, dir) => {
-    const client = realClient(sim, dir, {
+    const client = realClient(sim, `${dir}/token.json`, {
       timeoutMs: 60,
       retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 5 },
     });
@@ -220,7 +183,7 @@ Deno.test("timeouts are retried like network errors", async () => {
 
 Deno.test("a malformed field is reported with the tr_id and its path", async () => {
   await withSim(async (sim, dir) => {
-    const client = realClient(sim, dir);
+    const client = realClient(sim, `${dir}/token.json`);
     sim.setFaults({ malformedRate: 1, malformedField: "frgn_ntby_qty" });
     const error = await kisFailure(client.investorFlows("005930"));
     assert.ok(error instanceof KisMalformedResponseError, String(error));
@@ -234,7 +197,7 @@ Deno.test("a malformed field is reported with the tr_id and its path", async () 
 
 Deno.test("a cut-off body is reported as invalid JSON", async () => {
   await withSim(async (sim, dir) => {
-    const client = realClient(sim, dir);
+    const client = realClient(sim, `${dir}/token.json`);
     sim.setFaults({ malformedRate: 1 });
     const error = await kisFailure(client.investorFlows("005930"));
     assert.ok(error instanceof KisMalformedResponseError, String(error));
@@ -245,14 +208,18 @@ Deno.test("a cut-off body is reported as invalid JSON", async () => {
 
 Deno.test("wrong credentials stop with a message naming the variable, never the value", async () => {
   await withSim(async (sim, dir) => {
-    const badKey = realClient(sim, dir, { appKey: "PSwrongwrongwrongwrongwrongwrongwron" });
+    const badKey = realClient(sim, `${dir}/token.json`, {
+      appKey: "PSwrongwrongwrongwrongwrongwrongwron",
+    });
     const keyError = await kisFailure(badKey.investorFlows("005930"));
     assert.ok(keyError instanceof KisCredentialsError, String(keyError));
     assert.equal(keyError.msgCd, "EGW00103");
     assert.match(keyError.message, /KIS_APP_KEY/);
     assert.ok(!keyError.message.includes("PSwrongwrong"));
 
-    const badSecret = realClient(sim, dir, { appSecret: "not-the-secret-of-this-key" });
+    const badSecret = realClient(sim, `${dir}/token.json`, {
+      appSecret: "not-the-secret-of-this-key",
+    });
     const secretError = await kisFailure(badSecret.investorFlows("005930"));
     assert.ok(secretError instanceof KisCredentialsError, String(secretError));
     assert.equal(secretError.msgCd, "EGW00105");
@@ -264,7 +231,7 @@ Deno.test("wrong credentials stop with a message naming the variable, never the 
 
 Deno.test("arguments are checked before any request", async () => {
   await withSim(async (sim, dir) => {
-    const client = realClient(sim, dir);
+    const client = realClient(sim, `${dir}/token.json`);
     await assert.rejects(client.investorFlows("5930"), /not a KRX code/);
     await assert.rejects(client.programTradeDaily("005930", "2026/11/20"), /YYYY-MM-DD/);
     await assert.rejects(client.sessionMinuteBars("005930", "2026-11-26"), /after today/);

@@ -5,13 +5,12 @@ import {
   plannedPages,
   toMinuteBars,
 } from "../src/kis/minute_bars.ts";
-import { KisClient } from "../src/kis/mod.ts";
+import type { KisClient } from "../src/kis/mod.ts";
 import type { MinuteBarRow } from "../src/kis/schemas.ts";
 import { sessionBars, type SimMinuteBar } from "../src/sim/market.ts";
-import { DEMO_REAL_APP_KEY, DEMO_REAL_APP_SECRET, startSimulator } from "../src/sim/server.ts";
+import type { KisSimulator } from "../src/sim/server.ts";
 import { barTimeOf } from "../src/time.ts";
-
-type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+import { realClient, withSim } from "./fixtures/kis_sim.ts";
 
 const DAY = "20261124";
 
@@ -145,31 +144,11 @@ Deno.test("bar values are differences of the cumulative value; the first bar kee
   });
 });
 
-async function withSimClient(
+function withSimClient(
   clock: string,
-  test: (sim: Simulator, client: KisClient) => Promise<void>,
+  test: (sim: KisSimulator, client: KisClient) => Promise<void>,
 ): Promise<void> {
-  const sim = await startSimulator({ rateLimit: { real: 1000 }, tokenIssueIntervalSec: 1, clock });
-  const dir = await Deno.makeTempDir({ prefix: "kis-minute-bars-test-" });
-  try {
-    await test(
-      sim,
-      new KisClient({
-        env: "real",
-        baseUrl: sim.realUrl,
-        appKey: DEMO_REAL_APP_KEY,
-        appSecret: DEMO_REAL_APP_SECRET,
-        rateLimit: 1000,
-        tokenCachePath: `${dir}/token.json`,
-        now: () => sim.now(),
-        tokenIssueIntervalMs: 1000,
-        retry: { baseDelayMs: 5, maxDelayMs: 40 },
-      }),
-    );
-  } finally {
-    await sim.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  return withSim((sim, dir) => test(sim, realClient(sim, `${dir}/token.json`)), { clock });
 }
 
 function expected(tradeDate: string, truth: readonly SimMinuteBar[]) {

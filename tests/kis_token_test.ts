@@ -1,43 +1,9 @@
 import assert from "node:assert/strict";
-import { KisClient, type KisClientOptions } from "../src/kis/mod.ts";
 import { tokenCacheKey } from "../src/kis/token.ts";
 import { DEMO_REAL_APP_KEY, DEMO_REAL_APP_SECRET, startSimulator } from "../src/sim/server.ts";
 import { sessionBars } from "../src/sim/market.ts";
 import { barTimeOf } from "../src/time.ts";
-
-type Simulator = Awaited<ReturnType<typeof startSimulator>>;
-
-const CLOCK = "2026-11-25T16:05:00+09:00";
-
-async function withSim(test: (sim: Simulator, dir: string) => Promise<void>): Promise<void> {
-  const sim = await startSimulator({
-    rateLimit: { real: 1000 },
-    tokenIssueIntervalSec: 1,
-    clock: CLOCK,
-  });
-  const dir = await Deno.makeTempDir({ prefix: "kis-token-test-" });
-  try {
-    await test(sim, dir);
-  } finally {
-    await sim.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-function realClient(sim: Simulator, cachePath: string, extra: Partial<KisClientOptions> = {}) {
-  return new KisClient({
-    env: "real",
-    baseUrl: sim.realUrl,
-    appKey: DEMO_REAL_APP_KEY,
-    appSecret: DEMO_REAL_APP_SECRET,
-    rateLimit: 1000,
-    tokenCachePath: cachePath,
-    now: () => sim.now(),
-    tokenIssueIntervalMs: 1000,
-    retry: { baseDelayMs: 5, maxDelayMs: 40 },
-    ...extra,
-  });
-}
+import { realClient, withSim } from "./fixtures/kis_sim.ts";
 
 Deno.test("two clients of one app key share one issuance through the cache file", async () => {
   await withSim(async (sim, dir) => {
