@@ -15,21 +15,24 @@ import {
   type SimMinuteBar,
 } from "./prices.ts";
 
-/** One investor class's trading of a day. Values are whole million KRW (see {@link investorDay}). */
-export interface SimInvestorFlow {
+/** Shares and KRW bought and sold, and their nets. */
+export interface SimTrading {
   /** Shares bought. */
   buyQty: number;
   /** Shares sold. */
   sellQty: number;
   /** buyQty − sellQty. */
   netQty: number;
-  /** KRW bought, a multiple of 1,000,000. */
+  /** KRW bought. */
   buyValueKrw: number;
-  /** KRW sold, a multiple of 1,000,000. */
+  /** KRW sold. */
   sellValueKrw: number;
   /** buyValueKrw − sellValueKrw. */
   netValueKrw: number;
 }
+
+/** One investor class's trading of a day; values are whole million KRW (see {@link investorDay}). */
+export type SimInvestorFlow = SimTrading;
 
 /** The investor breakdown of one trading day (the final figures, as after the close). */
 export interface SimInvestorDay {
@@ -115,16 +118,7 @@ export function investorDay(stockCode: string, tradeDate: string): SimInvestorDa
 }
 
 /** Cumulative program trading (차익 + 비차익) in shares and KRW. */
-export interface SimProgramTotals {
-  buyQty: number;
-  sellQty: number;
-  /** buyQty − sellQty. */
-  netQty: number;
-  buyValueKrw: number;
-  sellValueKrw: number;
-  /** buyValueKrw − sellValueKrw. */
-  netValueKrw: number;
-}
+export type SimProgramTotals = SimTrading;
 
 /** Program trading of a whole day, with the day's price and volume. */
 export interface SimProgramDay extends SimProgramTotals {
