@@ -88,7 +88,10 @@ export const tokenErrorSchema = z.object({
   error_description: z.string().default(""),
 });
 
-/** One row of 주식현재가 투자자 (FHKST01010900): a business day's flows by investor class. */
+/**
+ * One row of 주식현재가 투자자 (FHKST01010900): a business day's flows by investor class. The
+ * buy/sell breakdowns are optional: only the net figures are archived, so a terser server parses.
+ */
 export const investorFlowDaySchema = z.object({
   /** Business day `YYYYMMDD`. */
   stck_bsop_date: kisCompactDate,
@@ -111,29 +114,29 @@ export const investorFlowDaySchema = z.object({
   /** 기관계 net buy value (백만원 — million KRW). */
   orgn_ntby_tr_pbmn: kisNumber,
   /** 개인 buy volume (shares). */
-  prsn_shnu_vol: kisNumber,
+  prsn_shnu_vol: kisOptionalNumber,
   /** 외국인 buy volume (shares). */
-  frgn_shnu_vol: kisNumber,
+  frgn_shnu_vol: kisOptionalNumber,
   /** 기관계 buy volume (shares). */
-  orgn_shnu_vol: kisNumber,
+  orgn_shnu_vol: kisOptionalNumber,
   /** 개인 sell volume (shares). */
-  prsn_seln_vol: kisNumber,
+  prsn_seln_vol: kisOptionalNumber,
   /** 외국인 sell volume (shares). */
-  frgn_seln_vol: kisNumber,
+  frgn_seln_vol: kisOptionalNumber,
   /** 기관계 sell volume (shares). */
-  orgn_seln_vol: kisNumber,
+  orgn_seln_vol: kisOptionalNumber,
   /** 개인 buy value (백만원 — million KRW). */
-  prsn_shnu_tr_pbmn: kisNumber,
+  prsn_shnu_tr_pbmn: kisOptionalNumber,
   /** 외국인 buy value (백만원 — million KRW). */
-  frgn_shnu_tr_pbmn: kisNumber,
+  frgn_shnu_tr_pbmn: kisOptionalNumber,
   /** 기관계 buy value (백만원 — million KRW). */
-  orgn_shnu_tr_pbmn: kisNumber,
+  orgn_shnu_tr_pbmn: kisOptionalNumber,
   /** 개인 sell value (백만원 — million KRW). */
-  prsn_seln_tr_pbmn: kisNumber,
+  prsn_seln_tr_pbmn: kisOptionalNumber,
   /** 외국인 sell value (백만원 — million KRW). */
-  frgn_seln_tr_pbmn: kisNumber,
+  frgn_seln_tr_pbmn: kisOptionalNumber,
   /** 기관계 sell value (백만원 — million KRW). */
-  orgn_seln_tr_pbmn: kisNumber,
+  orgn_seln_tr_pbmn: kisOptionalNumber,
 }).transform(withTradeDate);
 
 /** A business day of investor flows; amounts `*_tr_pbmn` in million KRW, quantities in shares. */
@@ -142,7 +145,10 @@ export type InvestorFlowDay = z.output<typeof investorFlowDaySchema>;
 /** FHKST01010900 body: `output` = the last 30 business days, newest first. */
 export const investorFlowsResponseSchema = z.object({ output: kisArray(investorFlowDaySchema) });
 
-/** Fields both program-trading TRs share: the move vs the previous close and program totals. */
+/**
+ * Fields both program-trading TRs share: the move vs the previous close and program totals (the
+ * buy/sell legs optional: only the nets are archived).
+ */
 const programTotals = {
   /** Change vs previous close (KRW). */
   prdy_vrss: kisOptionalNumber,
@@ -151,15 +157,15 @@ const programTotals = {
   /** Change vs previous close (%). */
   prdy_ctrt: kisOptionalNumber,
   /** Program sell volume, cumulative for the day (shares). */
-  whol_smtn_seln_vol: kisNumber,
+  whol_smtn_seln_vol: kisOptionalNumber,
   /** Program buy volume, cumulative for the day (shares). */
-  whol_smtn_shnu_vol: kisNumber,
+  whol_smtn_shnu_vol: kisOptionalNumber,
   /** Program net buy, cumulative for the day (shares). */
   whol_smtn_ntby_qty: kisNumber,
   /** Program sell value, cumulative for the day (KRW). */
-  whol_smtn_seln_tr_pbmn: kisNumber,
+  whol_smtn_seln_tr_pbmn: kisOptionalNumber,
   /** Program buy value, cumulative for the day (KRW). */
-  whol_smtn_shnu_tr_pbmn: kisNumber,
+  whol_smtn_shnu_tr_pbmn: kisOptionalNumber,
   /** Program net buy value, cumulative for the day (KRW). */
   whol_smtn_ntby_tr_pbmn: kisNumber,
 };
@@ -174,7 +180,7 @@ export const programTradeDaySchema = z.object({
   /** Day volume (shares). */
   acml_vol: kisNumber,
   /** Day traded value (KRW). */
-  acml_tr_pbmn: kisNumber,
+  acml_tr_pbmn: kisOptionalNumber,
   /** Change of program net buy vs previous day (shares). */
   whol_ntby_vol_icdc: kisOptionalNumber,
   /** Change of program net buy value vs previous day (KRW). */
