@@ -8,9 +8,10 @@
 import { catchUp } from "./collectors/catch_up.ts";
 import { cronRunScope, registerCronJobs } from "./collectors/schedule.ts";
 import { createApp } from "./src/http/app.ts";
-import { serveHttp } from "./src/http/server.ts";
+import { InsecureBindingError } from "./src/http/auth.ts";
+import { type HttpServer, PortInUseError, serveHttp } from "./src/http/server.ts";
 import { KisClient } from "./src/kis/mod.ts";
-import { startCommand } from "./src/cli/entry.ts";
+import { EXIT_USAGE, startCommand } from "./src/cli/entry.ts";
 import { getLogger } from "./src/log.ts";
 
 const log = getLogger("service");
@@ -27,14 +28,20 @@ if (client) {
   log.warning(`Collection is off: ${collectionOff}. The HTTP API still serves.`);
 }
 
-const server = serveHttp(
-  createApp({
-    archivist,
-    token: config.token,
-    collection: () => client ? { enabled: true } : { enabled: false, reason: collectionOff },
-  }),
-  { hostname: config.host, port: config.port },
-);
+const app = createApp({
+  archivist,
+  token: config.token,
+  collection: () => client ? { enabled: true } : { enabled: false, reason: collectionOff },
+});
+let server: HttpServer;
+try {
+  server = serveHttp(app, { hostname: config.host, port: config.port });
+} catch (error) {
+  if (!(error instanceof PortInUseError || error instanceof InsecureBindingError)) throw error;
+  console.error(error.message);
+  await service[Symbol.asyncDispose]();
+  Deno.exit(EXIT_USAGE);
+}
 console.log(`Archivist is serving ${server.url} (database ${archivist.path})`);
 
 const startupCatchUp = client

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Archivist } from "../db/archivist.ts";
 import { DEMO_REAL_APP_KEY, DEMO_REAL_APP_SECRET, startSimulator } from "../src/sim/server.ts";
-import { tempDir } from "./helpers.ts";
+import { runCli, tempDir } from "./helpers.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -110,5 +110,21 @@ Deno.test("service: with credentials, catch-up on start collects the watchlist's
   assert.equal(cronLogs.length, 2);
   assert.ok(
     cronLogs.every((name) => /^(flow|intraday)-\d{4}-\d{2}-\d{2}-[0-9a-f-]+\.jsonl$/.test(name)),
+  );
+});
+
+Deno.test("service: a port already in use stops a second service with exit 2 and the fix", async () => {
+  await using dir = await tempDir();
+  const first = await startService(dir.path);
+  const port = new URL(first.url).port;
+  const second = await runCli("main.ts", [], {
+    cwd: dir.path,
+    env: { ARCHIVIST_PORT: port, ARCHIVIST_DB: `${dir.path}/second.db` },
+  });
+  assert.equal((await first.stop()).code, 0);
+  assert.equal(second.code, 2);
+  assert.match(
+    second.stderr,
+    new RegExp(`127\\.0\\.0\\.1:${port} is already in use.*ARCHIVIST_PORT`),
   );
 });

@@ -8,6 +8,17 @@ import { assertSafeBinding, isTokenGuarded } from "./auth.ts";
 
 const log = getLogger("http");
 
+/** The address is taken, most likely by another Archivist. */
+export class PortInUseError extends Error {
+  constructor(hostname: string, port: number) {
+    super(
+      `${hostname}:${port} is already in use (is another Archivist running?). Stop it, or set ` +
+        "ARCHIVIST_PORT to a free port.",
+    );
+    this.name = "PortInUseError";
+  }
+}
+
 /** A running HTTP server. */
 export interface HttpServer extends AsyncDisposable {
   /** Base URL, e.g. `http://127.0.0.1:8787`. */
@@ -35,15 +46,23 @@ export interface ServeOptions {
 
 /**
  * Serves `app`. Throws `InsecureBindingError` when `hostname` is not loopback and `app` has no
- * bearer token.
+ * bearer token, and {@link PortInUseError} when the address is taken.
  */
 export function serveHttp(app: ServableApp, options: ServeOptions): HttpServer {
   assertSafeBinding(options.hostname, isTokenGuarded(app));
-  const server = Deno.serve({
-    hostname: options.hostname,
-    port: options.port,
-    onListen: () => {},
-  }, (request) => app.fetch(request));
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname: options.hostname,
+      port: options.port,
+      onListen: () => {},
+    }, (request) => app.fetch(request));
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new PortInUseError(options.hostname, options.port);
+    }
+    throw error;
+  }
   const { port } = server.addr;
   const host = server.addr.hostname.includes(":")
     ? `[${server.addr.hostname}]`
