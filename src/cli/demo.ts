@@ -56,6 +56,20 @@ function parseOptions(): DemoOptions {
   return { port: Number(port), once };
 }
 
+/** Exits 2 when `port` is taken: the health check would otherwise reach someone else's server. */
+function ensurePortFree(port: number): void {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+    console.error(
+      `--port: 127.0.0.1:${port} is already in use (another demo or service?); ` +
+        "stop it or pass --port with a free port.",
+    );
+    Deno.exit(EXIT_USAGE);
+  }
+}
+
 async function waitForHealth(url: string, service: Deno.ChildProcess): Promise<void> {
   const deadline = Date.now() + 20_000;
   let exited = false;
@@ -72,7 +86,7 @@ async function waitForHealth(url: string, service: Deno.ChildProcess): Promise<v
   }
   throw new Error(
     exited
-      ? `the demo service exited early; see ${DEMO_LOG_DIR}/archivist.jsonl`
+      ? `the demo service exited early (its message is above; more in ${DEMO_LOG_DIR}/)`
       : `the demo service did not answer on ${url} within 20 s`,
   );
 }
@@ -87,6 +101,7 @@ function summary(report: RunReport): string {
 
 async function main(): Promise<void> {
   const options = parseOptions();
+  ensurePortFree(options.port);
   await using _logging = await setupLogging({
     logDir: DEMO_LOG_DIR,
     fileName: "demo.jsonl",
@@ -116,6 +131,8 @@ async function main(): Promise<void> {
       ARCHIVIST_PORT: String(options.port),
       ARCHIVIST_HOST: "127.0.0.1",
       ARCHIVIST_LOG_DIR: DEMO_LOG_DIR,
+      // Only the service's warnings reach this terminal; everything is in its log file.
+      ARCHIVIST_LOG_LEVEL: "warning",
       // The demo collects the last trading day itself, below, with progress on the terminal.
       ARCHIVIST_CATCH_UP_DAYS: "0",
       KIS_ENV: "real",
@@ -125,7 +142,7 @@ async function main(): Promise<void> {
       KIS_TOKEN_CACHE: DEMO_TOKEN_CACHE,
     },
     stdout: "null",
-    stderr: "null",
+    stderr: "inherit",
   }).spawn();
   try {
     await waitForHealth(url, service);
