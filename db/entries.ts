@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from "zod";
+import { STOCK_CODE_PATTERN } from "../src/stock_code.ts";
 import { FINAL_DECISIONS, REJECTION_STAGES } from "./schema.ts";
 
 /** Longest free text accepted in one field (a whole LLM debate fits). */
@@ -14,7 +15,7 @@ export const MAX_TEXT_LENGTH = 512 * 1024;
 
 /** A KRX short code: 6 characters (ETN `Q` + 6), letters and digits. */
 export const stockCodeSchema = z.string()
-  .regex(/^[0-9A-Z]{6,7}$/, { error: "expected a KRX stock code such as 005930 or Q500001" })
+  .regex(STOCK_CODE_PATTERN, { error: "expected a KRX stock code such as 005930 or Q500001" })
   .meta({ description: "KRX short code", example: "005930" });
 
 const text = (max: number, description: string) =>

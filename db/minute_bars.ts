@@ -8,6 +8,7 @@
  * @module
  */
 import type { CompiledQuery, Kysely, Transaction } from "kysely";
+import { isStockCode } from "../src/stock_code.ts";
 import { kstInstant } from "../src/time.ts";
 import { reusableStatement } from "./compiled.ts";
 import { ArchiveInputError } from "./errors.ts";
@@ -61,7 +62,7 @@ function upsertStatement(db: Kysely<Database>, chunk: readonly MinuteBar[]): Com
 /** Refuses a bar that is not whole, positive and consistent, naming the field. */
 export function validateMinuteBar(bar: MinuteBar, index: number): void {
   const where = `bars[${index}]`;
-  if (typeof bar.stock_code !== "string" || !/^[0-9A-Z]{6,7}$/.test(bar.stock_code)) {
+  if (!isStockCode(bar.stock_code)) {
     throw new ArchiveInputError(
       "upsertMinuteBars",
       "expected a KRX stock code",

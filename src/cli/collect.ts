@@ -19,13 +19,12 @@ import { LEASE_BUSY_REASON } from "../../collectors/lease.ts";
 import { runCollection, type RunObserver, type RunReport } from "../../collectors/run.ts";
 import type { KisEnv } from "../config.ts";
 import { KisClient, KisCredentialsError } from "../kis/mod.ts";
+import { isStockCode } from "../stock_code.ts";
 import { datesBetween, isTradeDate } from "../time.ts";
 import { EXIT_USAGE, exitOnUsageError, startCommand, UsageError } from "./entry.ts";
 
 /** Exit code when some stock failed or a run could not collect. */
 const EXIT_FAILED = 1;
-
-const STOCK_CODE = /^(?:[0-9A-Z]{6}|Q\d{6})$/;
 
 /** The parsed command line. */
 interface CollectArgs {
@@ -85,7 +84,7 @@ function parseArgs(argv: readonly string[]): CollectArgs {
   if (to && !from) throw new UsageError("--to needs --from: give the first day of the backfill");
   if (from && to && from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
   const codes = (options.codes ?? "").split(",").map((c) => c.trim()).filter((c) => c !== "");
-  const bad = codes.filter((c) => !STOCK_CODE.test(c));
+  const bad = codes.filter((c) => !isStockCode(c));
   if (bad.length > 0) {
     throw new UsageError(
       `--codes: ${bad.join(", ")} ${bad.length > 1 ? "are not KRX codes" : "is not a KRX code"}` +

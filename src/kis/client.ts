@@ -7,6 +7,7 @@
  */
 import type { KisSettings } from "../config.ts";
 import { getLogger } from "../log.ts";
+import { isStockCode } from "../stock_code.ts";
 import { isTradeDate, kstDate, kstTime, toCompactDate } from "../time.ts";
 import { ENDPOINTS, type KisEndpoint } from "./endpoints.ts";
 import { KisArgumentError, KisUnsupportedError } from "./errors.ts";
@@ -62,7 +63,6 @@ export interface KisClientOptions {
 /** What {@link KisClient.plannedCalls} can estimate. */
 export type PlannedCallKind = "sessionMinuteBars";
 
-const STOCK_CODE = /^(?:[0-9A-Z]{6}|Q\d{6})$/;
 const MARKET = "J";
 
 /** One client per app key and purpose; clients with the same key share pacing and the token. */
@@ -278,7 +278,7 @@ function fingerprint(appKey: string): string {
 }
 
 function checkCode(endpoint: KisEndpoint, stockCode: string): string {
-  if (!STOCK_CODE.test(stockCode)) {
+  if (!isStockCode(stockCode)) {
     throw new KisArgumentError(
       endpoint.trId,
       `stock code ${JSON.stringify(stockCode)} is not a KRX code: expected 6 characters like ` +
