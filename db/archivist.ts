@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 import { type Kysely, sql, type Transaction } from "kysely";
 import { getLogger } from "../src/log.ts";
 import {
@@ -130,10 +131,7 @@ export class Archivist implements AsyncDisposable {
    * Throws `SchemaTooNewError` when the file was written by a newer Archivist.
    */
   static async open(path: string, options: ArchivistOptions = {}): Promise<Archivist> {
-    if (path !== ":memory:") {
-      const dir = path.replace(/[/\\][^/\\]*$/, "");
-      if (dir !== path) await Deno.mkdir(dir, { recursive: true });
-    }
+    if (path !== ":memory:") await Deno.mkdir(dirname(path), { recursive: true });
     const opened = openKysely<Database>(path);
     const { db } = opened;
     try {

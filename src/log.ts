@@ -7,6 +7,7 @@
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { dirname } from "node:path";
 import {
   configure,
   dispose,
@@ -153,7 +154,7 @@ export async function withRunLog<T>(
   path: string,
   work: () => Promise<T>,
 ): Promise<T> {
-  await Deno.mkdir(path.replace(/[/\\][^/\\]*$/, ""), { recursive: true });
+  await Deno.mkdir(dirname(path), { recursive: true });
   const sink = getFileSink(path, {
     formatter: redactByPattern(getJsonLinesFormatter(), patterns),
   }) as Sink & Disposable;
