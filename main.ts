@@ -35,7 +35,11 @@ const app = createApp({
 });
 let server: HttpServer;
 try {
-  server = serveHttp(app, { hostname: config.host, port: config.port });
+  server = serveHttp(app, {
+    hostname: config.host,
+    port: config.port,
+    tokenRequired: config.token !== undefined,
+  });
 } catch (error) {
   if (!(error instanceof PortInUseError || error instanceof InsecureBindingError)) throw error;
   console.error(error.message);

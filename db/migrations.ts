@@ -1,14 +1,13 @@
 /**
  * The archive's migrations, in code, forward-only, recorded in the database by Kysely's Migrator.
  * Each one is named `NNNN_what`; the schema version is the number of the newest one applied.
+ * A migration is frozen in time: it spells out its own SQL and imports nothing from the app, so
+ * that changing the app never changes what an old migration did.
  *
  * @module
  */
 import { type Kysely, sql } from "kysely";
 import { type Migration, type MigrationProvider, Migrator } from "kysely/migration";
-import { FINAL_DECISIONS, REJECTION_STAGES } from "./schema.ts";
-
-const quoted = (values: readonly string[]) => values.map((v) => `'${v}'`).join(", ");
 
 const initial: Migration = {
   async up(db: Kysely<unknown>) {
@@ -78,9 +77,8 @@ const initial: Migration = {
         thinking_reason TEXT,
         cost_estimate REAL,
         gate_result TEXT,
-        final_decision TEXT NOT NULL CHECK (final_decision IN (${
-      sql.raw(quoted(FINAL_DECISIONS))
-    })),
+        final_decision TEXT NOT NULL
+          CHECK (final_decision IN ('BUY', 'SELL', 'HOLD', 'NO_DECISION')),
         final_reason TEXT,
         schema_v TEXT NOT NULL DEFAULT '1.0',
         created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
@@ -100,7 +98,7 @@ const initial: Migration = {
         trade_date TEXT NOT NULL,
         stock_code TEXT NOT NULL,
         stock_name TEXT,
-        rejection_stage TEXT CHECK (rejection_stage IN (${sql.raw(quoted(REJECTION_STAGES))})),
+        rejection_stage TEXT CHECK (rejection_stage IN ('HUNTER', 'GATE', 'JUDGE')),
         rejection_reason TEXT,
         hunter_score_at_time REAL,
         trigger_type TEXT,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { Archivist } from "../db/archivist.ts";
 import { MIGRATION_TABLE, SCHEMA_VERSION, SchemaTooNewError } from "../db/migrations.ts";
+import { FINAL_DECISIONS, REJECTION_STAGES } from "../db/schema.ts";
 import { tempDir } from "./helpers.ts";
 
 const CONTRACT_TABLES = [
@@ -100,4 +101,27 @@ Deno.test("migrations: the KST view shows minute bars in Korean time", async () 
     minute_kst: "09:00",
     bar_time_kst: "2026-11-25T09:00:00+09:00",
   });
+});
+
+Deno.test("migrations: the stored CHECKs accept exactly the app's decisions and stages", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/a.db`;
+  await (await Archivist.open(path)).close();
+  const db = new DatabaseSync(path);
+  try {
+    const insert = (table: string, column: string, value: string) =>
+      db.prepare(
+        `INSERT INTO ${table} (timestamp, ${
+          table === "llm_decision_ledger" ? "decided_at" : "logged_at"
+        }, trade_date, stock_code, ${column}) VALUES ('t', 't', '2026-11-26', '005930', ?)`,
+      ).run(value);
+    for (const decision of FINAL_DECISIONS) {
+      insert("llm_decision_ledger", "final_decision", decision);
+    }
+    for (const stage of REJECTION_STAGES) insert("shadow_radar_log", "rejection_stage", stage);
+    assert.throws(() => insert("llm_decision_ledger", "final_decision", "MAYBE"), /CHECK/);
+    assert.throws(() => insert("shadow_radar_log", "rejection_stage", "RISK"), /CHECK/);
+  } finally {
+    db.close();
+  }
 });

@@ -138,7 +138,12 @@ Deno.test("serving on a non-loopback address without a token is refused, saying 
   try {
     await using archivist = await Archivist.open(`${dir}/a.db`);
     assert.throws(
-      () => serveHttp(createApp({ archivist }), { hostname: "0.0.0.0", port: 0 }),
+      () =>
+        serveHttp(createApp({ archivist }), {
+          hostname: "0.0.0.0",
+          port: 0,
+          tokenRequired: false,
+        }),
       InsecureBindingError,
     );
   } finally {
@@ -157,7 +162,7 @@ Deno.test("shutdown finishes the request in flight, then refuses connections", a
       await released;
       return new Response("done");
     },
-  }, { hostname: "127.0.0.1", port: 0 });
+  }, { hostname: "127.0.0.1", port: 0, tokenRequired: false });
   const inFlight = fetch(server.url);
   await arrivedPromise;
   const stopped = server.shutdown();

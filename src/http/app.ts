@@ -8,13 +8,13 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
-import type { Archivist } from "../../db/archivist.ts";
 import { ArchiveInputError, ArchiveWriteError, IdempotencyConflictError } from "../../db/errors.ts";
 import { getLogger } from "../log.ts";
-import { bearerAuth, markTokenGuarded } from "./auth.ts";
+import { bearerAuth } from "./auth.ts";
 import { addDecisionRoutes } from "./decisions.ts";
 import { addHealthRoute } from "./health.ts";
 import { addMarketDataRoutes } from "./market_data.ts";
+import type { AppOptions } from "./options.ts";
 import { addPingRoute } from "./ping.ts";
 import {
   fieldErrors,
@@ -43,18 +43,6 @@ const openApiRoute = createRoute({
     },
   },
 });
-
-/** What the app serves and how. */
-export interface AppOptions {
-  /** The archive every route reads and writes through. */
-  readonly archivist: Archivist;
-  /** Bearer token required on `/v1/*`; without it the API is open (bind to loopback only). */
-  readonly token?: string;
-  /** The clock for defaults such as the market-flow date range (tests pin it). */
-  readonly now?: () => Date;
-  /** Whether collection runs in this process, shown in `/health`. */
-  readonly collection?: () => { enabled: boolean; reason?: string };
-}
 
 /** Where each known error lands: a problem for the client, the internals only in the log. */
 function problemFor(error: unknown): { problem: Problem; headers?: Record<string, string> } {
@@ -122,7 +110,6 @@ export function createApp(options: AppOptions): OpenAPIHono {
   }));
   if (options.token) {
     app.use("/v1/*", bearerAuth(options.token));
-    markTokenGuarded(app);
   }
 
   addDecisionRoutes(app, options);

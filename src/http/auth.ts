@@ -9,8 +9,6 @@ import type { MiddlewareHandler } from "hono";
 import { isLoopbackHost } from "../config.ts";
 import { HttpProblem, PROBLEM_TYPES } from "./problem.ts";
 
-const guardedApps = new WeakSet<object>();
-
 async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
 }
@@ -47,16 +45,6 @@ export function bearerAuth(token: string): MiddlewareHandler {
     }
     await next();
   };
-}
-
-/** Records that `app` requires a bearer token on `/v1/*` (checked by {@link isTokenGuarded}). */
-export function markTokenGuarded(app: object): void {
-  guardedApps.add(app);
-}
-
-/** Whether `app` was built with a bearer token. */
-export function isTokenGuarded(app: object): boolean {
-  return guardedApps.has(app);
 }
 
 /** Refusal to expose the archive without a token on a non-loopback address. */

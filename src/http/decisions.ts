@@ -4,16 +4,12 @@
  *
  * @module
  */
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { decisionEntrySchema } from "../../db/entries.ts";
 import { type DecisionRow, FINAL_DECISIONS } from "../../db/schema.ts";
-import type { AppOptions } from "./app.ts";
-import { entriesBodySchema, logEntries, loggedEntriesSchema } from "./entry_log.ts";
-import { idempotencyHeadersSchema } from "./idempotency.ts";
-import { jsonBody } from "./json_body.ts";
-import { entryListQueryShape } from "./params.ts";
-import { problemResponses } from "./problem.ts";
+import { addEntryRoutes } from "./entry_routes.ts";
+import type { AppOptions } from "./options.ts";
 
 const nullableText = z.string().nullable();
 
@@ -58,86 +54,23 @@ export function toDecision(row: DecisionRow): Decision {
   };
 }
 
-const postDecisions = createRoute({
-  method: "post",
-  path: "/v1/decisions",
-  tags: ["decisions"],
-  summary: "Log Judge decisions (one object or an array, all or nothing)",
-  middleware: [jsonBody] as const,
-  description: "Takes the dict Scout passed to `log_decision_ledger` unchanged. `decided_at` " +
-    "defaults to the time of receipt; `trade_date` is computed (after 15:30 KST: the next " +
-    "trading day). A 201 means the rows are committed to disk.",
-  request: {
-    headers: idempotencyHeadersSchema,
-    body: {
-      required: true,
-      content: {
-        "application/json": { schema: entriesBodySchema(decisionEntrySchema, "decision") },
-      },
-    },
-  },
-  responses: {
-    201: {
-      description: "Stored (or replayed, with `Idempotent-Replayed: true`)",
-      content: { "application/json": { schema: loggedEntriesSchema } },
-    },
-    ...problemResponses(400, 401, 413, 415, 422, 503),
-  },
-});
-
-const listDecisions = createRoute({
-  method: "get",
-  path: "/v1/decisions",
-  tags: ["decisions"],
-  summary: "List decisions, oldest first",
-  request: {
-    query: z.strictObject({
-      ...entryListQueryShape,
-      final_decision: z.enum(FINAL_DECISIONS, {
-        error: `expected one of ${FINAL_DECISIONS.join(", ")}`,
-      }).optional(),
-    }),
-  },
-  responses: {
-    200: {
-      description: "One page of decisions",
-      content: {
-        "application/json": {
-          schema: z.object({
-            items: z.array(decisionSchema),
-            next_cursor: z.string().nullable().meta({ description: "null on the last page" }),
-          }),
-        },
-      },
-    },
-    ...problemResponses(400, 401),
-  },
-});
-
-/** Adds the decision routes to `app`. */
-export function addDecisionRoutes(app: OpenAPIHono, { archivist }: AppOptions): void {
-  app.openapi(postDecisions, async (c) => {
-    const answer = await logEntries(
-      c,
-      "POST /v1/decisions",
-      c.req.valid("json"),
-      c.req.valid("header")["Idempotency-Key"],
-      (entries, idempotency) => archivist.logDecisions(entries, idempotency),
-    );
-    return c.json(answer, 201);
-  });
-
-  app.openapi(listDecisions, async (c) => {
-    const query = c.req.valid("query");
-    const page = await archivist.listDecisions({
-      stockCode: query.stock_code,
-      from: query.from,
-      to: query.to,
-      tradeDate: query.trade_date,
-      finalDecision: query.final_decision,
-      limit: query.limit,
-      cursor: query.cursor,
-    });
-    return c.json({ items: page.items.map(toDecision), next_cursor: page.nextCursor }, 200);
+/** Adds `POST /v1/decisions` and `GET /v1/decisions` to `app`. */
+export function addDecisionRoutes(app: OpenAPIHono, options: AppOptions): void {
+  addEntryRoutes(app, options, {
+    path: "/v1/decisions",
+    tag: "decisions",
+    noun: "decision",
+    postSummary: "Log Judge decisions (one object or an array, all or nothing)",
+    postDescription: "Takes the dict Scout passed to `log_decision_ledger` unchanged. " +
+      "`decided_at` defaults to the time of receipt; `trade_date` is computed (after 15:30 KST: " +
+      "the next trading day). A 201 means the rows are committed to disk.",
+    listSummary: "List decisions, oldest first",
+    entry: decisionEntrySchema,
+    item: decisionSchema,
+    filter: { name: "final_decision", values: FINAL_DECISIONS },
+    log: (archivist, entries, idempotency) => archivist.logDecisions(entries, idempotency),
+    list: (archivist, filter, finalDecision) =>
+      archivist.listDecisions({ ...filter, finalDecision }),
+    toItem: toDecision,
   });
 }

@@ -7,7 +7,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { runSchema } from "./runs.ts";
-import type { AppOptions } from "./app.ts";
+import type { AppOptions } from "./options.ts";
 
 const lastRunSchema = runSchema.omit({ failures: true });
 

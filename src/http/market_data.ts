@@ -8,7 +8,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { FlowSnapshotRow, MinuteBarRow } from "../../db/schema.ts";
 import { addDays, kstDate, kstIso } from "../time.ts";
-import type { AppOptions } from "./app.ts";
+import type { AppOptions } from "./options.ts";
 import { invalidRequest, problemResponses } from "./problem.ts";
 import { stockCodeParamsSchema, tradeDateSchema } from "./params.ts";
 

@@ -11,7 +11,7 @@ import {
   RUN_STATUSES,
   RUN_TRIGGERS,
 } from "../../db/schema.ts";
-import type { AppOptions } from "./app.ts";
+import type { AppOptions } from "./options.ts";
 import { limitSchema, tradeDateSchema } from "./params.ts";
 import { problemResponses } from "./problem.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { getLogger } from "../log.ts";
-import { assertSafeBinding, isTokenGuarded } from "./auth.ts";
+import { assertSafeBinding } from "./auth.ts";
 
 const log = getLogger("http");
 
@@ -38,6 +38,8 @@ export interface ServableApp {
 export interface ServeOptions {
   /** Bind address; a non-loopback one needs an app built with a token. */
   readonly hostname: string;
+  /** Whether the app requires a bearer token on `/v1/*` (it was built with `token`). */
+  readonly tokenRequired: boolean;
   /** TCP port; 0 picks a free one. */
   readonly port: number;
   /** Aborting it shuts the server down gracefully. */
@@ -45,11 +47,11 @@ export interface ServeOptions {
 }
 
 /**
- * Serves `app`. Throws `InsecureBindingError` when `hostname` is not loopback and `app` has no
- * bearer token, and {@link PortInUseError} when the address is taken.
+ * Serves `app`. Throws `InsecureBindingError` when `hostname` is not loopback and `app` requires
+ * no bearer token, and {@link PortInUseError} when the address is taken.
  */
 export function serveHttp(app: ServableApp, options: ServeOptions): HttpServer {
-  assertSafeBinding(options.hostname, isTokenGuarded(app));
+  assertSafeBinding(options.hostname, options.tokenRequired);
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve({

@@ -4,16 +4,12 @@
  *
  * @module
  */
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { rejectionEntrySchema } from "../../db/entries.ts";
 import { REJECTION_STAGES, type ShadowRadarRow } from "../../db/schema.ts";
-import type { AppOptions } from "./app.ts";
-import { entriesBodySchema, logEntries, loggedEntriesSchema } from "./entry_log.ts";
-import { idempotencyHeadersSchema } from "./idempotency.ts";
-import { jsonBody } from "./json_body.ts";
-import { entryListQueryShape } from "./params.ts";
-import { problemResponses } from "./problem.ts";
+import { addEntryRoutes } from "./entry_routes.ts";
+import type { AppOptions } from "./options.ts";
 
 const nullableText = z.string().nullable();
 
@@ -38,85 +34,22 @@ export const rejectionSchema = z.object(
   } satisfies Record<keyof ShadowRadarRow, z.ZodType>,
 ).meta({ id: "Rejection" });
 
-const postRejections = createRoute({
-  method: "post",
-  path: "/v1/shadow-radar",
-  tags: ["shadow-radar"],
-  summary: "Log rejected candidates (one object or an array, all or nothing)",
-  description: "Takes the dict Scout passed to `log_shadow_radar` unchanged. `logged_at` " +
-    "defaults to the time of receipt. A 201 means the rows are committed to disk.",
-  middleware: [jsonBody] as const,
-  request: {
-    headers: idempotencyHeadersSchema,
-    body: {
-      required: true,
-      content: {
-        "application/json": { schema: entriesBodySchema(rejectionEntrySchema, "rejection") },
-      },
-    },
-  },
-  responses: {
-    201: {
-      description: "Stored (or replayed, with `Idempotent-Replayed: true`)",
-      content: { "application/json": { schema: loggedEntriesSchema } },
-    },
-    ...problemResponses(400, 401, 413, 415, 422, 503),
-  },
-});
-
-const listRejections = createRoute({
-  method: "get",
-  path: "/v1/shadow-radar",
-  tags: ["shadow-radar"],
-  summary: "List rejected candidates, oldest first",
-  request: {
-    query: z.strictObject({
-      ...entryListQueryShape,
-      rejection_stage: z.enum(REJECTION_STAGES, {
-        error: `expected one of ${REJECTION_STAGES.join(", ")}`,
-      }).optional(),
-    }),
-  },
-  responses: {
-    200: {
-      description: "One page of rejections",
-      content: {
-        "application/json": {
-          schema: z.object({
-            items: z.array(rejectionSchema),
-            next_cursor: z.string().nullable().meta({ description: "null on the last page" }),
-          }),
-        },
-      },
-    },
-    ...problemResponses(400, 401),
-  },
-});
-
-/** Adds the shadow-radar routes to `app`. */
-export function addShadowRadarRoutes(app: OpenAPIHono, { archivist }: AppOptions): void {
-  app.openapi(postRejections, async (c) => {
-    const answer = await logEntries(
-      c,
-      "POST /v1/shadow-radar",
-      c.req.valid("json"),
-      c.req.valid("header")["Idempotency-Key"],
-      (entries, idempotency) => archivist.logRejections(entries, idempotency),
-    );
-    return c.json(answer, 201);
-  });
-
-  app.openapi(listRejections, async (c) => {
-    const query = c.req.valid("query");
-    const page = await archivist.listRejections({
-      stockCode: query.stock_code,
-      from: query.from,
-      to: query.to,
-      tradeDate: query.trade_date,
-      rejectionStage: query.rejection_stage,
-      limit: query.limit,
-      cursor: query.cursor,
-    });
-    return c.json({ items: [...page.items], next_cursor: page.nextCursor }, 200);
+/** Adds `POST /v1/shadow-radar` and `GET /v1/shadow-radar` to `app`. */
+export function addShadowRadarRoutes(app: OpenAPIHono, options: AppOptions): void {
+  addEntryRoutes(app, options, {
+    path: "/v1/shadow-radar",
+    tag: "shadow-radar",
+    noun: "rejection",
+    postSummary: "Log rejected candidates (one object or an array, all or nothing)",
+    postDescription: "Takes the dict Scout passed to `log_shadow_radar` unchanged. `logged_at` " +
+      "defaults to the time of receipt. A 201 means the rows are committed to disk.",
+    listSummary: "List rejected candidates, oldest first",
+    entry: rejectionEntrySchema,
+    item: rejectionSchema,
+    filter: { name: "rejection_stage", values: REJECTION_STAGES },
+    log: (archivist, entries, idempotency) => archivist.logRejections(entries, idempotency),
+    list: (archivist, filter, rejectionStage) =>
+      archivist.listRejections({ ...filter, rejectionStage }),
+    toItem: (row) => row,
   });
 }

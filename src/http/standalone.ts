@@ -83,7 +83,7 @@ if (import.meta.main) {
   const archivist = await Archivist.open(values.db, { sync: values.sync });
   const server = serveHttp(
     createApp({ archivist, collection: () => ({ enabled: false, reason: "standalone API" }) }),
-    { hostname: values.hostname, port: Number(values.port) },
+    { hostname: values.hostname, port: Number(values.port), tokenRequired: false },
   );
   console.log(`listening ${server.url}`);
   const stop = async () => {

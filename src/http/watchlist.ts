@@ -7,7 +7,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { watchlistEntrySchema } from "../../db/entries.ts";
 import type { WatchlistRow } from "../../db/schema.ts";
-import type { AppOptions } from "./app.ts";
+import type { AppOptions } from "./options.ts";
 import { jsonBody } from "./json_body.ts";
 import { problemResponses } from "./problem.ts";
 

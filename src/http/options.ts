@@ -1,0 +1,19 @@
+/**
+ * What the HTTP app serves and how: the one type every route module takes, kept apart from the
+ * app so that routes and app never import each other.
+ *
+ * @module
+ */
+import type { Archivist } from "../../db/archivist.ts";
+
+/** What the app serves and how. */
+export interface AppOptions {
+  /** The archive every route reads and writes through. */
+  readonly archivist: Archivist;
+  /** Bearer token required on `/v1/*`; without it the API is open (bind to loopback only). */
+  readonly token?: string;
+  /** The clock for defaults such as the market-flow date range (tests pin it). */
+  readonly now?: () => Date;
+  /** Whether collection runs in this process, shown in `/health`. */
+  readonly collection?: () => { enabled: boolean; reason?: string };
+}
