@@ -12,6 +12,7 @@
 import { dirname } from "node:path";
 import { type Kysely, sql, type Transaction } from "kysely";
 import { getLogger } from "../src/log.ts";
+import { isTradeDate } from "../src/time.ts";
 import {
   type CollectionRunReport,
   finishRunIn,
@@ -25,6 +26,14 @@ import {
   startRunIn,
   succeededDates,
 } from "./collection_runs.ts";
+import {
+  dailyPrices,
+  type DailyPriceSpan,
+  dailyPriceSpan,
+  replaceDailyPricesIn,
+  upsertDailyPricesIn,
+  validateDailyPrice,
+} from "./daily_prices.ts";
 import type { DecisionEntry, RejectionEntry, WatchlistEntry } from "./entries.ts";
 import { type EntryFilter, listEntries } from "./entry_listing.ts";
 import { DECISIONS, logEntriesIn, type LoggedEntries, REJECTIONS } from "./entry_log.ts";
@@ -36,10 +45,38 @@ import { acquireLeaseIn, releaseLeaseIn, renewLeaseIn } from "./lease.ts";
 import { calendarFetchedAt, MarketCalendar, saveMarketCalendarIn } from "./market_calendar.ts";
 import { migrateToLatest, type MigrationOutcome, SCHEMA_VERSION } from "./migrations.ts";
 import { minuteBars, upsertMinuteBarsIn, validateMinuteBar } from "./minute_bars.ts";
+import {
+  type DecisionOutcome,
+  listDecisionOutcomes,
+  listRejectionOutcomes,
+  type OutcomeFilter,
+  type RejectionOutcome,
+} from "./outcome_listing.ts";
+import {
+  catchUpOutcomesIn,
+  type OutcomeContext,
+  type OutcomeRefresh,
+  outcomesBehind,
+  recomputeOutcomesAroundIn,
+  recomputeStockOutcomesIn,
+} from "./outcome_refresh.ts";
+import {
+  type DailyPacket,
+  dailyPacket,
+  type RegretReport,
+  regretReport,
+  type ReportRange,
+  type Scorecard,
+  scorecard,
+} from "./outcome_reports.ts";
+import { DEFAULT_REGRET_THRESHOLD_PCT, TradingDays } from "./outcomes.ts";
+import { openOutcomeStart, openOutcomeStocks } from "./outcome_targets.ts";
 import type { Page } from "./paging.ts";
 import type {
   CollectionJob,
   CollectionRunRow,
+  DailyPrice,
+  DailyPriceRow,
   Database,
   DecisionRow,
   FlowSnapshot,
@@ -60,6 +97,18 @@ import {
 import type { WriteCounts } from "./write_counts.ts";
 
 export type { CollectionRunReport, RunOutcome, RunStart } from "./collection_runs.ts";
+export type { DailyPriceSpan } from "./daily_prices.ts";
+export type { DecisionOutcome, OutcomeFilter, RejectionOutcome } from "./outcome_listing.ts";
+export type { OutcomeRefresh } from "./outcome_refresh.ts";
+export type {
+  DailyPacket,
+  PacketCase,
+  RegretCounts,
+  RegretReport,
+  ReportRange,
+  Scorecard,
+  ScoreFigures,
+} from "./outcome_reports.ts";
 export type { EntryFilter } from "./entry_listing.ts";
 export type { LoggedEntries } from "./entry_log.ts";
 export type { IdempotencyOptions } from "./idempotency.ts";
@@ -67,6 +116,14 @@ export type { Page } from "./paging.ts";
 export type { WriteCounts } from "./write_counts.ts";
 
 const log = getLogger("archive");
+
+/** What a write of daily candles did, to the candles and to the outcomes reading them. */
+export interface DailyPriceWrite extends WriteCounts {
+  /** Stored days no longer in a replaced history. */
+  readonly deleted: number;
+  /** Outcome rows created or changed in the same transaction. */
+  readonly outcomes: OutcomeRefresh;
+}
 
 /** What `/health` shows about the archive. */
 export interface ArchiveHealth {
@@ -89,6 +146,18 @@ export interface ArchivistOptions {
   readonly now?: () => Date;
   /** When a write resolves; default `normal`. */
   readonly sync?: SyncMode;
+}
+
+/** `thresholdPct` (default 4) if it is a positive finite percentage; refused otherwise. */
+function checkThreshold(operation: string, thresholdPct = DEFAULT_REGRET_THRESHOLD_PCT): number {
+  if (!Number.isFinite(thresholdPct) || thresholdPct <= 0 || thresholdPct > 1000) {
+    throw new ArchiveInputError(
+      operation,
+      `expected a percentage above 0 and at most 1000, got ${thresholdPct}`,
+      "threshold_pct",
+    );
+  }
+  return thresholdPct;
 }
 
 /**
@@ -226,8 +295,19 @@ export class Archivist implements AsyncDisposable {
       { days: days.length },
       (trx) => saveMarketCalendarIn(trx, this.#calendar, days, this.#now),
     );
+    const moved = days.filter((day) => this.#calendar.isTradingDay(day.tradeDate) !== day.isOpen)
+      .map((day) => day.tradeDate).sort();
     // Only now: a write that failed or was retried must not have changed what is known.
     this.#calendar.record(days);
+    if (moved.length > 0) {
+      // Open days changed: T1…T20 of the entries around them moved.
+      const from = moved[0], to = moved[moved.length - 1];
+      await this.#write(
+        "recomputeOutcomes",
+        { from, to },
+        (trx) => recomputeOutcomesAroundIn(trx, this.#outcomeContext, from, to),
+      );
+    }
     return counts;
   }
 
@@ -318,6 +398,154 @@ export class Archivist implements AsyncDisposable {
   /** Daily flow rows of a stock between two KST dates (inclusive), ascending. */
   flowSnapshots(stockCode: string, from: string, to: string): Promise<FlowSnapshotRow[]> {
     return flowSnapshots(this.#db, stockCode, from, to);
+  }
+
+  // ── Daily candles and outcomes ────────────────────────────────────────────────────────────
+
+  /** The calendar and clock outcomes are computed with. */
+  get #outcomeContext(): OutcomeContext {
+    return { isTradingDay: (date) => this.#calendar.isTradingDay(date), now: this.#now };
+  }
+
+  /**
+   * Upserts adjusted daily candles in one transaction (identical ones left untouched) and, in the
+   * same transaction, recomputes the outcomes of every entry reading a changed day.
+   */
+  upsertDailyPrices(candles: readonly DailyPrice[]): Promise<DailyPriceWrite> {
+    const operation = "upsertDailyPrices";
+    return this.#write(operation, { candles: candles.length }, async (trx) => {
+      candles.forEach((candle, i) => validateDailyPrice(operation, candle, i));
+      const { counts, changed } = await upsertDailyPricesIn(trx, candles);
+      const context = this.#outcomeContext;
+      const days = new TradingDays(context.isTradingDay);
+      let created = await catchUpOutcomesIn(trx, context, days);
+      let updated = 0;
+      for (const span of changed) {
+        const refresh = await recomputeStockOutcomesIn(trx, context, span.stockCode, span, days);
+        created += refresh.created;
+        updated += refresh.updated;
+      }
+      return { ...counts, deleted: 0, outcomes: { created, updated } };
+    });
+  }
+
+  /**
+   * Replaces a stock's whole stored history with `candles` (after KIS adjusted it, e.g. for a
+   * split) and recomputes all of its outcomes, in one transaction.
+   */
+  replaceDailyPrices(stockCode: string, candles: readonly DailyPrice[]): Promise<DailyPriceWrite> {
+    const operation = "replaceDailyPrices";
+    return this.#write(operation, { stockCode, candles: candles.length }, async (trx) => {
+      candles.forEach((candle, i) => {
+        validateDailyPrice(operation, candle, i);
+        if (candle.stock_code !== stockCode) {
+          throw new ArchiveInputError(
+            operation,
+            `expected only candles of ${stockCode}`,
+            `candles[${i}].stock_code`,
+          );
+        }
+      });
+      const { counts, deleted } = await replaceDailyPricesIn(trx, stockCode, candles);
+      const outcomes = await recomputeStockOutcomesIn(trx, this.#outcomeContext, stockCode, "all");
+      return { ...counts, deleted, outcomes };
+    });
+  }
+
+  /** A stock's adjusted daily candles between two KST dates (inclusive), ascending. */
+  dailyPrices(stockCode: string, from: string, to: string): Promise<DailyPriceRow[]> {
+    return dailyPrices(this.#db, stockCode, from, to);
+  }
+
+  /** The first and last stored day of a stock's candles, or null when none is stored. */
+  dailyPriceSpan(stockCode: string): Promise<DailyPriceSpan | null> {
+    return dailyPriceSpan(this.#db, stockCode);
+  }
+
+  /**
+   * Gives entries logged since the last refresh their outcome rows (reads call it first, so a
+   * read always equals the definitions); a cheap check when there are none.
+   */
+  async refreshOutcomes(): Promise<number> {
+    if (!await outcomesBehind(this.#db)) return 0;
+    return await this.#write(
+      "refreshOutcomes",
+      {},
+      (trx) => catchUpOutcomesIn(trx, this.#outcomeContext),
+    );
+  }
+
+  /** Decisions with their outcomes matching `filter` (and `finalDecision`), oldest first. */
+  async listDecisionOutcomes(
+    filter: OutcomeFilter & { readonly finalDecision?: DecisionRow["final_decision"] },
+  ): Promise<Page<DecisionOutcome>> {
+    await this.refreshOutcomes();
+    return await listDecisionOutcomes(this.#db, filter);
+  }
+
+  /**
+   * Rejections with their outcomes matching `filter` (and `rejectionStage`), oldest first;
+   * `regret` at `thresholdPct` (default {@link DEFAULT_REGRET_THRESHOLD_PCT}).
+   */
+  async listRejectionOutcomes(
+    filter: OutcomeFilter & {
+      readonly rejectionStage?: NonNullable<ShadowRadarRow["rejection_stage"]>;
+      readonly thresholdPct?: number;
+    },
+  ): Promise<Page<RejectionOutcome>> {
+    const thresholdPct = checkThreshold("listRejectionOutcomes", filter.thresholdPct);
+    await this.refreshOutcomes();
+    return await listRejectionOutcomes(this.#db, { ...filter, thresholdPct });
+  }
+
+  /** The regret report of the rejections in `range` (all when open). */
+  async regretReport(
+    range: ReportRange & { readonly thresholdPct?: number } = {},
+  ): Promise<RegretReport> {
+    const thresholdPct = checkThreshold("regretReport", range.thresholdPct);
+    await this.refreshOutcomes();
+    return await regretReport(this.#db, range, thresholdPct);
+  }
+
+  /** The scorecard of the decisions in `range` (all when open). */
+  async scorecard(range: ReportRange = {}): Promise<Scorecard> {
+    await this.refreshOutcomes();
+    return await scorecard(this.#db, range);
+  }
+
+  /** The council packet of the KST day `date`. */
+  async dailyPacket(
+    date: string,
+    options: { readonly thresholdPct?: number } = {},
+  ): Promise<DailyPacket> {
+    if (!isTradeDate(date)) {
+      throw new ArchiveInputError("dailyPacket", "expected a KST date YYYY-MM-DD", "date");
+    }
+    const thresholdPct = checkThreshold("dailyPacket", options.thresholdPct);
+    await this.refreshOutcomes();
+    return await dailyPacket(this.#db, date, thresholdPct);
+  }
+
+  /**
+   * The stocks the `daily` job collects: the active watchlist, `extraCodes`, and every stock with
+   * a decision or rejection whose outcome is not complete; deduplicated, sorted.
+   */
+  async dailyCollectionTargets(extraCodes: readonly string[] = []): Promise<string[]> {
+    await this.refreshOutcomes();
+    const watched = await this.watchlist();
+    return [
+      ...new Set([
+        ...watched.map((w) => w.stock_code),
+        ...extraCodes,
+        ...await openOutcomeStocks(this.#db),
+      ]),
+    ].sort();
+  }
+
+  /** The earliest trade date of a stock's entries whose outcome is not complete, or null. */
+  async openOutcomeStart(stockCode: string): Promise<string | null> {
+    await this.refreshOutcomes();
+    return await openOutcomeStart(this.#db, stockCode);
   }
 
   // ── Watchlist ─────────────────────────────────────────────────────────────────────────────

@@ -27,7 +27,12 @@ export interface EntryFilter {
 }
 
 /** The UTC instant a `from` (or, with `end`, exclusive `to`) bound stands for. */
-function instantBound(operation: string, field: string, value: string, end: boolean): string {
+export function instantBound(
+  operation: string,
+  field: string,
+  value: string,
+  end: boolean,
+): string {
   if (isTradeDate(value)) return kstInstant(end ? addDays(value, 1) : value).toISOString();
   const time = Date.parse(value);
   if (!/[Tt ]\d{2}:\d{2}/.test(value) || Number.isNaN(time)) {

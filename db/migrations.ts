@@ -8,6 +8,7 @@
  */
 import { type Kysely, sql } from "kysely";
 import { type Migration, type MigrationProvider, Migrator } from "kysely/migration";
+import { outcomesMigration } from "./migration_0002_outcomes.ts";
 
 const initial: Migration = {
   async up(db: Kysely<unknown>) {
@@ -177,6 +178,7 @@ const initial: Migration = {
 /** Every migration, oldest first. Append only; never edit one that has shipped. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
+  "0002_outcomes": outcomesMigration,
 };
 
 /** The schema version this code expects: the number of its newest migration. */

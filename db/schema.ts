@@ -20,8 +20,11 @@ export const REJECTION_STAGES = ["HUNTER", "GATE", "JUDGE"] as const;
 export type RejectionStage = typeof REJECTION_STAGES[number];
 
 /** The collection jobs. */
-export const COLLECTION_JOBS = ["flow", "intraday"] as const;
-/** A collection job: `flow` (investor + program flows) or `intraday` (minute bars). */
+export const COLLECTION_JOBS = ["flow", "intraday", "daily"] as const;
+/**
+ * A collection job: `flow` (investor + program flows), `intraday` (minute bars) or `daily`
+ * (adjusted daily candles, from which outcomes are computed).
+ */
 export type CollectionJob = typeof COLLECTION_JOBS[number];
 
 /** Outcomes of a collection run; `running` until it finishes. */
@@ -33,6 +36,14 @@ export type RunStatus = typeof RUN_STATUSES[number];
 export const RUN_TRIGGERS = ["schedule", "catch-up", "manual", "demo"] as const;
 /** What started a collection run. */
 export type RunTrigger = typeof RUN_TRIGGERS[number];
+
+/** How far an entry's outcome is known (see `docs/outcomes.md`). */
+export const OUTCOME_STATUSES = ["pending", "partial", "complete"] as const;
+/**
+ * `pending`: no reference close yet; `partial`: some later days missing; `complete`: the 20-day
+ * return is known.
+ */
+export type OutcomeStatus = typeof OUTCOME_STATUSES[number];
 
 /** UTC instant as ISO-8601 text. */
 export type Instant = string;
@@ -57,6 +68,82 @@ export interface StockMinutePriceTable {
   volume: number;
   /** KRW traded in the minute. */
   value: number;
+}
+
+/**
+ * `stock_daily_price`: one adjusted daily candle per (stock, trading day) (WITHOUT ROWID). Prices
+ * are KIS's 수정주가: after a split the whole stored history of the stock is replaced.
+ */
+export interface StockDailyPriceTable {
+  /** KRX short code. */
+  stock_code: string;
+  /** KST trading day. */
+  trade_date: TradeDate;
+  /** Adjusted open, KRW. */
+  open: number;
+  /** Adjusted high, KRW. */
+  high: number;
+  /** Adjusted low, KRW. */
+  low: number;
+  /** Adjusted close, KRW. */
+  close: number;
+  /** Shares traded that day (adjusted like the prices). */
+  volume: number;
+  /** KRW traded that day. */
+  value: number;
+}
+
+/** Columns every outcome row has, decision or rejection (percentages unrounded). */
+interface OutcomeColumns {
+  /** The entry's `log_id`. */
+  log_id: number;
+  /** Copied from the entry (immutable there), to find a stock's outcomes by day. */
+  stock_code: string;
+  /** The entry's trade date D. */
+  trade_date: TradeDate;
+  status: OutcomeStatus;
+  /** Adjusted close of D, KRW. */
+  reference_close: number | null;
+  /** Adjusted close of T1, KRW. */
+  close_1d: number | null;
+  /** Adjusted close of T5, KRW. */
+  close_5d: number | null;
+  /** Adjusted close of T20, KRW. */
+  close_20d: number | null;
+  /** Percent. */
+  ret_1d_pct: number | null;
+  /** Percent. */
+  ret_5d_pct: number | null;
+  /** Percent. */
+  ret_20d_pct: number | null;
+  /** Highest high of T1…T5 against the reference close, percent. */
+  max_high_5d_pct: number | null;
+  /** Lowest low of T1…T5 against the reference close, percent. */
+  min_low_5d_pct: number | null;
+  /** When the row was last computed (UTC). */
+  computed_at: Instant;
+}
+
+/** `decision_outcome`: what the market did after each decision (derived; recomputed). */
+export interface DecisionOutcomeTable extends OutcomeColumns {
+  /** Copied from the decision: the edges depend on it. */
+  final_decision: FinalDecision;
+  /** Percent: the return for BUY, minus it for SELL, null otherwise. */
+  edge_1d_pct: number | null;
+  /** Percent. */
+  edge_5d_pct: number | null;
+  /** Percent. */
+  edge_20d_pct: number | null;
+}
+
+/** `rejection_outcome`: what the market did after each rejection (derived; recomputed). */
+export interface RejectionOutcomeTable extends OutcomeColumns {
+  /** Largest daily volume of T1…T5, shares. */
+  max_volume_5d: number | null;
+  /** Mean daily volume of the 20 trading days before D, shares. */
+  mean_volume_20d: number | null;
+  /** 1 when `max_volume_5d` ≥ 3 × `mean_volume_20d`, 0 when not, null while unknown. */
+  vol_shock: number | null;
 }
 
 /** `market_flow_snapshot`: daily net buying by investor class, in shares and KRW. */
@@ -227,6 +314,9 @@ export interface Database {
   collection_lease: CollectionLeaseTable;
   market_calendar: MarketCalendarTable;
   idempotent_request: IdempotentRequestTable;
+  stock_daily_price: StockDailyPriceTable;
+  decision_outcome: DecisionOutcomeTable;
+  rejection_outcome: RejectionOutcomeTable;
 }
 
 /** A minute bar as written. */
@@ -262,3 +352,11 @@ export type MinuteBarRow = Selectable<StockMinutePriceTable>;
 export type CollectionRunRow = Selectable<CollectionRunTable>;
 /** A stored watchlist entry. */
 export type WatchlistRow = Selectable<WatchlistTable>;
+/** An adjusted daily candle as written. */
+export type DailyPrice = Insertable<StockDailyPriceTable>;
+/** A stored adjusted daily candle. */
+export type DailyPriceRow = Selectable<StockDailyPriceTable>;
+/** A stored decision outcome. */
+export type DecisionOutcomeRow = Selectable<DecisionOutcomeTable>;
+/** A stored rejection outcome. */
+export type RejectionOutcomeRow = Selectable<RejectionOutcomeTable>;
