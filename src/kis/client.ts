@@ -9,6 +9,12 @@ import type { KisSettings } from "../config.ts";
 import { getLogger } from "../log.ts";
 import { isStockCode } from "../stock_code.ts";
 import { isTradeDate, kstDate, kstTime, toCompactDate } from "../time.ts";
+import {
+  ADJUSTED_PRICES,
+  type DailyCandle,
+  dailyCandlesResponseSchema,
+  fetchDailyCandles,
+} from "./daily_candles.ts";
 import { ENDPOINTS, type KisEndpoint } from "./endpoints.ts";
 import { KisArgumentError, KisUnsupportedError } from "./errors.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./http.ts";
@@ -201,6 +207,45 @@ export class KisClient {
       tradeDate,
     });
     return bars;
+  }
+
+  /**
+   * FHKST03010100 (real and virtual): the daily candles of `fromDate` to `toDate` (`YYYY-MM-DD`,
+   * both included), ascending, one per trading day: adjusted prices (수정주가) unless
+   * `original`. KIS answers 100 days a call; longer ranges take several.
+   */
+  async dailyCandles(
+    stockCode: string,
+    fromDate: string,
+    toDate: string,
+    options: { readonly original?: boolean } = {},
+  ): Promise<DailyCandle[]> {
+    const endpoint = this.#endpoint("dailyCandles");
+    const code = checkCode(endpoint, stockCode);
+    checkDate(endpoint, fromDate);
+    checkDate(endpoint, toDate);
+    if (fromDate > toDate) {
+      throw new KisArgumentError(endpoint.trId, `fromDate ${fromDate} is after toDate ${toDate}`);
+    }
+    return await fetchDailyCandles(
+      async (from, to) => {
+        const { body } = await this.#transport.get({
+          endpoint,
+          query: {
+            FID_COND_MRKT_DIV_CODE: MARKET,
+            FID_INPUT_ISCD: code,
+            FID_INPUT_DATE_1: from,
+            FID_INPUT_DATE_2: to,
+            FID_PERIOD_DIV_CODE: "D",
+            FID_ORG_ADJ_PRC: options.original ? ADJUSTED_PRICES.original : ADJUSTED_PRICES.adjusted,
+          },
+          schema: dailyCandlesResponseSchema,
+        });
+        return body.output2;
+      },
+      fromDate,
+      toDate,
+    );
   }
 
   /**

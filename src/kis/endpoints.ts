@@ -49,6 +49,12 @@ export const ENDPOINTS = {
     title: "주식일별분봉조회 / minute bars of a past day",
     virtual: false,
   },
+  dailyCandles: {
+    trId: "FHKST03010100",
+    path: "/uapi/domestic-stock/v1/quotations/inquire-daily-itemchartprice",
+    title: "국내주식기간별시세(일/주/월/년) / daily candles",
+    virtual: true,
+  },
   marketCalendar: {
     trId: "CTCA0903R",
     path: "/uapi/domestic-stock/v1/quotations/chk-holiday",

@@ -19,6 +19,7 @@ export {
   KisRetryExhaustedError,
   KisUnsupportedError,
 } from "./errors.ts";
+export { DAILY_PAGE_ROWS, type DailyCandle, plannedDailyPages } from "./daily_candles.ts";
 export type { MarketDay } from "./market_calendar.ts";
 export type { MinuteBar } from "./minute_bars.ts";
 export type {

@@ -8,6 +8,7 @@
 import { isKrxTradingDay } from "../calendar.ts";
 import { addDays } from "../time.ts";
 import { SeededRandom } from "./random.ts";
+import { sharesPerOriginal, splitRatioOn } from "./splits.ts";
 import { simStock } from "./stocks.ts";
 import { ceilToTick, floorToTick, roundToTick, tickDown, tickUp } from "./ticks.ts";
 
@@ -81,10 +82,13 @@ function extendChain(code: string, chain: Chain, until: string): void {
   for (let date = addDays(chain.lastDate, 1); date <= until; date = addDays(date, 1)) {
     if (!isKrxTradingDay(date)) continue;
     const rnd = new SeededRandom(code, date, "day");
-    const previousClose = chain.lastClose;
+    // on a split's date the base price is the last close divided by the split ratio
+    const split = splitRatioOn(code, date);
+    const previousClose = split === 1 ? chain.lastClose : roundToTick(chain.lastClose / split);
     const { upper, lower } = limitsOf(previousClose);
     // mean reversion toward the base level keeps years of random walk in a plausible range
-    const drift = 0.03 * Math.log(basePrice / previousClose);
+    const level = basePrice / sharesPerOriginal(code, date);
+    const drift = 0.03 * Math.log(level / previousClose);
     const close = clamp(
       roundToTick(previousClose * Math.exp(drift + 0.02 * rnd.normal())),
       lower,
@@ -145,7 +149,8 @@ function generateBars(stockCode: string, day: SimDay): SimMinuteBar[] {
       day.upperLimit,
     );
 
-  const volumeTarget = stock.dailyVolume * Math.exp(0.35 * rnd.normal());
+  const volumeTarget = stock.dailyVolume * sharesPerOriginal(stockCode, day.tradeDate) *
+    Math.exp(0.35 * rnd.normal());
   const weights = minutes.map((time) => {
     const t = CONTINUOUS_MINUTES.indexOf(time);
     const shape = 1 + 2 * Math.exp(-t / 25) + 1.2 * Math.exp(-(379 - t) / 40);

@@ -1,5 +1,5 @@
 /**
- * The six simulated quotation TRs (`kis-api.md` §4–§7): what each answers for a request at the
+ * The seven simulated quotation TRs (`kis-api.md` §4–§7, daily candles in `docs/outcomes.md`): what each answers for a request at the
  * simulated instant. Authentication, rate limiting and faults happen before, in `kis_app.ts`.
  *
  * @module
@@ -13,6 +13,7 @@ import {
   kstDate,
   toCompactDate,
 } from "../time.ts";
+import { dailyChartRows } from "./daily_chart.ts";
 import { inputFieldError, type KisFailure } from "./errors.ts";
 import {
   CONTINUOUS_MINUTES,
@@ -326,6 +327,32 @@ function dailyMinutesAnswer(request: QuoteRequest): QuoteAnswer | KisFailure {
   );
 }
 
+function dailyChartAnswer(request: QuoteRequest): QuoteAnswer | KisFailure {
+  const market = marketOf(request);
+  if (isFailure(market)) return market;
+  const from = dateOf(request, "FID_INPUT_DATE_1");
+  if (isFailure(from)) return from;
+  const to = dateOf(request, "FID_INPUT_DATE_2");
+  if (isFailure(to)) return to;
+  // only daily periods are simulated (W, M and Y exist on KIS)
+  if ((request.param("FID_PERIOD_DIV_CODE") ?? "").trim().toUpperCase() !== "D") {
+    return inputFieldError("FID_PERIOD_DIV_CODE");
+  }
+  const adjustment = (request.param("FID_ORG_ADJ_PRC") ?? "").trim();
+  if (adjustment !== "0" && adjustment !== "1") return inputFieldError("FID_ORG_ADJ_PRC");
+  const code = stockOf(request);
+  if (market === "nxt" || !isListedStock(code)) {
+    return ok({ output1: minuteSummary(undefined), output2: [] });
+  }
+  return ok({
+    output1: minuteSummary(quoteAt(code, request.now)),
+    output2: dailyChartRows(code, from, to, request.now, {
+      original: adjustment === "1",
+      pad: request.quirks.dailyChartPadding,
+    }),
+  });
+}
+
 function padContext(value: string): string {
   return value.padEnd(20, " ");
 }
@@ -419,6 +446,20 @@ export const QUOTATION_ENDPOINTS: readonly QuotationEndpoint[] = [
     required: [...STOCK, "FID_INPUT_HOUR_1", "FID_INPUT_DATE_1"],
     requiresCusttype: false,
     answer: dailyMinutesAnswer,
+  },
+  {
+    path: `${QUOTATIONS}/inquire-daily-itemchartprice`,
+    trId: "FHKST03010100",
+    realOnly: false,
+    required: [
+      ...STOCK,
+      "FID_INPUT_DATE_1",
+      "FID_INPUT_DATE_2",
+      "FID_PERIOD_DIV_CODE",
+      "FID_ORG_ADJ_PRC",
+    ],
+    requiresCusttype: false,
+    answer: dailyChartAnswer,
   },
   {
     path: `${QUOTATIONS}/chk-holiday`,

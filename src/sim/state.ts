@@ -64,6 +64,8 @@ export interface SimQuirks {
   holidayDuplicates: boolean;
   /** Calendar days per chk-holiday page (default 24). */
   holidayPageSize: number;
+  /** Daily candles (FHKST03010100) pad a short answer to 100 rows with blank rows; default on. */
+  dailyChartPadding: boolean;
 }
 
 /** The default quirks. */
@@ -72,6 +74,7 @@ export const DEFAULT_QUIRKS: SimQuirks = {
   minuteVolumeLag: false,
   holidayDuplicates: false,
   holidayPageSize: 24,
+  dailyChartPadding: true,
 };
 
 /** Fault-free settings. */
