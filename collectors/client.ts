@@ -13,6 +13,7 @@ export type CollectorClient = Pick<
   | "programTradeDaily"
   | "sessionMinuteBars"
   | "marketCalendar"
+  | "dailyCandles"
   | "plannedCalls"
   | "stats"
 >;

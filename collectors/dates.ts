@@ -16,10 +16,17 @@ import { kstDate, kstInstant, SESSION_CLOSE_KST } from "../src/time.ts";
 /** KST time after which KIS's investor flows of the day are final (`kis-api.md` §4). */
 export const FLOW_FINAL_KST = "15:40";
 
+/**
+ * KST time after which a day's candle is final: after the closing auction (15:30) and its
+ * processing; later after-hours volume, if KIS adds it, heals on the next day's run.
+ */
+export const DAILY_FINAL_KST = "15:40";
+
 /** KST wall-clock time from which each job's data of a trading day is final. */
 export const READY_KST: Readonly<Record<CollectionJob, string>> = {
   flow: FLOW_FINAL_KST,
   intraday: SESSION_CLOSE_KST,
+  daily: DAILY_FINAL_KST,
 };
 
 /** The instant from which `job`'s data of `tradeDate` is final. */

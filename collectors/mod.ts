@@ -15,6 +15,13 @@ export { type CalendarRefresh, refreshMarketCalendar } from "./calendar.ts";
 export { catchUp, type CatchUpDeps, type CatchUpSummary, type MissingRun } from "./catch_up.ts";
 export type { CollectorClient } from "./client.ts";
 export {
+  adjustedDays,
+  createDailyCollector,
+  dailyPriceRowsOf,
+  FIRST_HISTORY_DAYS,
+} from "./daily.ts";
+export {
+  DAILY_FINAL_KST,
   FLOW_FINAL_KST,
   isReady,
   latestReadyTradeDate,
@@ -34,6 +41,7 @@ export {
   type LeaseOptions,
 } from "./lease.ts";
 export {
+  collectionTargetsOf,
   type CollectorDeps,
   DEFAULT_CONCURRENCY,
   runCollection,

@@ -16,6 +16,7 @@ import { getLogger } from "../src/log.ts";
 import { kstIso } from "../src/time.ts";
 import { refreshMarketCalendar } from "./calendar.ts";
 import type { CollectorClient } from "./client.ts";
+import { createDailyCollector } from "./daily.ts";
 import { isReady, READY_KST } from "./dates.ts";
 import { createFlowCollector } from "./flow.ts";
 import { createIntradayCollector } from "./intraday.ts";
@@ -167,6 +168,21 @@ async function recordNoCollection(
   return report;
 }
 
+/**
+ * The stocks `job` collects on `tradeDate`: for flows and minute bars the collection targets,
+ * for daily candles the watchlist and every stock awaiting an outcome; plus `codes`.
+ */
+export function collectionTargetsOf(
+  archivist: Archivist,
+  job: CollectionJob,
+  tradeDate: string,
+  codes: readonly string[],
+): Promise<string[]> {
+  return job === "daily"
+    ? archivist.dailyCollectionTargets(codes)
+    : archivist.collectionTargets(tradeDate, codes);
+}
+
 /** The targets of `request`, or why it cannot collect now. */
 async function checkDay(
   deps: CollectorDeps,
@@ -182,11 +198,14 @@ async function checkDay(
         `(now ${kstIso(now)}); run again later`,
     };
   }
-  const targets = await archivist.collectionTargets(tradeDate, request.codes ?? []);
+  const targets = await collectionTargetsOf(archivist, job, tradeDate, request.codes ?? []);
   if (targets.length === 0) {
     return {
-      skip: "no collection targets: the watchlist is empty, no stock was rejected in the last " +
-        "7 days and no codes were given",
+      skip: job === "daily"
+        ? "no collection targets: the watchlist is empty, no decision or rejection awaits its " +
+          "outcome and no codes were given"
+        : "no collection targets: the watchlist is empty, no stock was rejected in the last " +
+          "7 days and no codes were given",
     };
   }
   return { targets };
@@ -280,6 +299,8 @@ async function collectStocks(
   const callsBefore = client.stats.calls;
   const collect = run.job === "flow"
     ? createFlowCollector({ archivist, client, tradeDate: run.tradeDate, now })
+    : run.job === "daily"
+    ? createDailyCollector({ archivist, client, tradeDate: run.tradeDate })
     : createIntradayCollector({ archivist, client, tradeDate: run.tradeDate });
   log.info("Collecting {job} for {tradeDate}: {stocksTotal} stocks ({trigger})", { ...run });
   deps.observer?.runStarted?.(run);

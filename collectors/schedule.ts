@@ -1,6 +1,7 @@
 /**
- * The scheduled jobs: market flows at `config.schedule.flow` (16:00 KST) and minute bars at
- * `config.schedule.intraday` (16:05 KST), Monday to Friday. `Deno.cron` reads UTC, so each KST
+ * The scheduled jobs: market flows at `config.schedule.flow` (16:00 KST), minute bars at
+ * `config.schedule.intraday` (16:05 KST) and daily candles at `config.schedule.daily` (16:10 KST),
+ * Monday to Friday. `Deno.cron` reads UTC, so each KST
  * time becomes a UTC cron expression; when the conversion crosses midnight the weekdays move back
  * a day (08:30 KST Mon–Fri = `30 23 * * 0-4`).
  *
@@ -104,11 +105,15 @@ function scheduledJob(name: string, job: CollectionJob, hhmm: string): Scheduled
   };
 }
 
-/** The job table: flows and minute bars at their configured KST times, Monday to Friday. */
+/**
+ * The job table: flows, minute bars and daily candles at their configured KST times, Monday to
+ * Friday.
+ */
 export function scheduledJobs(config: Pick<Config, "schedule">): ScheduledJob[] {
   return [
     scheduledJob("archivist-flow", "flow", config.schedule.flow),
     scheduledJob("archivist-intraday", "intraday", config.schedule.intraday),
+    scheduledJob("archivist-daily", "daily", config.schedule.daily),
   ];
 }
 

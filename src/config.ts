@@ -63,6 +63,14 @@ export const environmentSchema = z.object({
   ),
   ARCHIVIST_FLOW_TIME_KST: z.preprocess(blankAsUnset, hhmm.default("16:00")),
   ARCHIVIST_INTRADAY_TIME_KST: z.preprocess(blankAsUnset, hhmm.default("16:05")),
+  ARCHIVIST_DAILY_TIME_KST: z.preprocess(blankAsUnset, hhmm.default("16:10")),
+  ARCHIVIST_REGRET_THRESHOLD_PCT: z.preprocess(
+    blankAsUnset,
+    z.coerce.number({ error: "expected a percentage, e.g. 4" })
+      .positive({ error: "expected a percentage above 0, e.g. 4" })
+      .max(1000, { error: "expected a percentage of at most 1000" })
+      .default(4),
+  ),
   ARCHIVIST_SYNC: z.preprocess(
     blankAsUnset,
     z.enum(["normal", "full"], { error: "expected `normal` or `full`" }).default("normal"),
@@ -128,7 +136,9 @@ export interface Config {
   /** Lowest level written to the logs. */
   readonly logLevel: "debug" | "info" | "warning" | "error";
   /** KST wall-clock times of the scheduled jobs, `HH:MM`. */
-  readonly schedule: { readonly flow: string; readonly intraday: string };
+  readonly schedule: { readonly flow: string; readonly intraday: string; readonly daily: string };
+  /** A rejection is a regret when the high of its next 5 days rose at least this much, percent. */
+  readonly regretThresholdPct: number;
   /** How many past trading days catch-up looks at. */
   readonly catchUpDays: number;
   /** KIS settings, or `undefined` when collection is off (no credentials). */
@@ -215,7 +225,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logDir: v.ARCHIVIST_LOG_DIR,
     logLevel: v.ARCHIVIST_LOG_LEVEL,
     sync: v.ARCHIVIST_SYNC,
-    schedule: { flow: v.ARCHIVIST_FLOW_TIME_KST, intraday: v.ARCHIVIST_INTRADAY_TIME_KST },
+    schedule: {
+      flow: v.ARCHIVIST_FLOW_TIME_KST,
+      intraday: v.ARCHIVIST_INTRADAY_TIME_KST,
+      daily: v.ARCHIVIST_DAILY_TIME_KST,
+    },
+    regretThresholdPct: v.ARCHIVIST_REGRET_THRESHOLD_PCT,
     catchUpDays: v.ARCHIVIST_CATCH_UP_DAYS,
     kis,
     kisEnv: v.KIS_ENV,

@@ -1,6 +1,6 @@
 /**
- * `deno task collect <flow|intraday|all> [--date D | --from D --to D] [--codes C,C] [--dry-run]`:
- * one ad-hoc collection, then exit.
+ * `deno task collect <flow|intraday|daily|all> [--date D | --from D --to D] [--codes C,C]
+ * [--dry-run]`: one ad-hoc collection, then exit.
  *
  * Default day: per job, the latest trading day whose data is final (minute bars from the 15:30
  * close, flows from 15:40 KST). `--from/--to` is a backfill over the trading days in between.
@@ -16,9 +16,15 @@ import { COLLECTION_JOBS, type CollectionJob } from "../../db/schema.ts";
 import { refreshMarketCalendar } from "../../collectors/calendar.ts";
 import { latestReadyTradeDate } from "../../collectors/dates.ts";
 import { LEASE_BUSY_REASON } from "../../collectors/lease.ts";
-import { runCollection, type RunObserver, type RunReport } from "../../collectors/run.ts";
+import {
+  collectionTargetsOf,
+  runCollection,
+  type RunObserver,
+  type RunReport,
+} from "../../collectors/run.ts";
+import { FIRST_HISTORY_DAYS } from "../../collectors/daily.ts";
 import type { KisEnv } from "../config.ts";
-import { KisClient, KisCredentialsError } from "../kis/mod.ts";
+import { KisClient, KisCredentialsError, plannedDailyPages } from "../kis/mod.ts";
 import { isStockCode } from "../stock_code.ts";
 import { datesBetween, isTradeDate } from "../time.ts";
 import { EXIT_USAGE, exitOnUsageError, startCommand, UsageError } from "./entry.ts";
@@ -46,8 +52,12 @@ function checkDate(flag: string, value: string | undefined): string | undefined 
 /** Parses and checks the arguments; throws {@link UsageError} naming the bad one. */
 function parseArgs(argv: readonly string[]): CollectArgs {
   const program = new Command("collect")
-    .description("Collect market flows and/or minute bars from KIS into the archive, then exit.")
-    .addArgument(new Argument("<job>", "what to collect").choices(["flow", "intraday", "all"]))
+    .description(
+      "Collect market flows, minute bars and/or daily candles from KIS into the archive, then exit.",
+    )
+    .addArgument(
+      new Argument("<job>", "what to collect").choices(["flow", "intraday", "daily", "all"]),
+    )
     .option("--date <YYYY-MM-DD>", "the trading day (default: the latest one whose data is final)")
     .option("--from <YYYY-MM-DD>", "backfill: first day")
     .option("--to <YYYY-MM-DD>", "backfill: last day (default: the latest final day)")
@@ -151,10 +161,25 @@ async function printDryRun(
       console.log(`${job} ${tradeDate}: market closed, nothing to collect`);
       continue;
     }
-    const targets = await archivist.collectionTargets(tradeDate, args.codes);
+    const targets = await collectionTargetsOf(archivist, job, tradeDate, args.codes);
     let perStock: number;
     let how: string;
     try {
+      if (job === "daily") {
+        // A stock seen for the first time needs its history; the others one page.
+        const spans = await Promise.all(targets.map((code) => archivist.dailyPriceSpan(code)));
+        const calls = spans.reduce(
+          (sum, span) => sum + (span ? 1 : plannedDailyPages(FIRST_HISTORY_DAYS)),
+          0,
+        );
+        total += calls;
+        console.log(
+          `${job} ${tradeDate}: ${targets.length} stocks, ${calls} KIS calls (daily candles; ` +
+            `${spans.filter((s) => !s).length} first collections of ${FIRST_HISTORY_DAYS} days)`,
+        );
+        if (targets.length > 0) console.log(`  targets: ${targets.join(", ")}`);
+        continue;
+      }
       if (job === "flow") {
         perStock = env === "real" ? 2 : 1;
         how = env === "real" ? "investor flows + daily program trading" : "investor flows only";

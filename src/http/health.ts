@@ -16,7 +16,11 @@ const healthSchema = z.object({
   database: z.enum(["ok", "unreachable"]),
   schema_version: z.int(),
   failed_writes: z.int().meta({ description: "Writes that failed since the service started" }),
-  last_runs: z.object({ flow: lastRunSchema.optional(), intraday: lastRunSchema.optional() }),
+  last_runs: z.object({
+    flow: lastRunSchema.optional(),
+    intraday: lastRunSchema.optional(),
+    daily: lastRunSchema.optional(),
+  }),
   collection: z.object({
     enabled: z.boolean(),
     reason: z.string().optional().meta({ description: "Why collection is off" }),
