@@ -31,6 +31,7 @@ if (client) {
 const app = createApp({
   archivist,
   token: config.token,
+  regretThresholdPct: config.regretThresholdPct,
   collection: () => client ? { enabled: true } : { enabled: false, reason: collectionOff },
 });
 let server: HttpServer;

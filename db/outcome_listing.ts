@@ -7,6 +7,7 @@
  */
 import { type Kysely, sql } from "kysely";
 import { type EntryFilter, instantBound } from "./entry_listing.ts";
+import { ArchiveInputError } from "./errors.ts";
 import { isGoodRejection, isRegret } from "./outcomes.ts";
 import { decodeCursor, type Page, pageLimit, pageOf } from "./paging.ts";
 import type {
@@ -147,12 +148,14 @@ export function timeBounds(
   operation: string,
   filter: Pick<EntryFilter, "from" | "to">,
 ): { from?: string; to?: string } {
-  return {
-    from: filter.from === undefined
-      ? undefined
-      : instantBound(operation, "from", filter.from, false),
-    to: filter.to === undefined ? undefined : instantBound(operation, "to", filter.to, true),
-  };
+  const from = filter.from === undefined
+    ? undefined
+    : instantBound(operation, "from", filter.from, false);
+  const to = filter.to === undefined ? undefined : instantBound(operation, "to", filter.to, true);
+  if (from !== undefined && to !== undefined && from >= to) {
+    throw new ArchiveInputError(operation, `expected a time on or before to (${filter.to})`, "from");
+  }
+  return { from, to };
 }
 
 /**

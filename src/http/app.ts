@@ -11,10 +11,12 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { ArchiveInputError, ArchiveWriteError, IdempotencyConflictError } from "../../db/errors.ts";
 import { getLogger } from "../log.ts";
 import { bearerAuth } from "./auth.ts";
+import { addDailyPriceRoutes } from "./daily_prices.ts";
 import { addDecisionRoutes } from "./decisions.ts";
 import { addHealthRoute } from "./health.ts";
 import { addMarketDataRoutes } from "./market_data.ts";
 import type { AppOptions } from "./options.ts";
+import { addOutcomeRoutes } from "./outcomes.ts";
 import { addPingRoute } from "./ping.ts";
 import {
   fieldErrors,
@@ -24,6 +26,7 @@ import {
   PROBLEM_TYPES,
   problemResponse,
 } from "./problem.ts";
+import { addReportRoutes } from "./reports.ts";
 import { addRunRoutes } from "./runs.ts";
 import { addShadowRadarRoutes } from "./shadow_radar.ts";
 import { addWatchlistRoutes } from "./watchlist.ts";
@@ -116,6 +119,9 @@ export function createApp(options: AppOptions): OpenAPIHono {
   addShadowRadarRoutes(app, options);
   addWatchlistRoutes(app, options);
   addMarketDataRoutes(app, options);
+  addDailyPriceRoutes(app, options);
+  addOutcomeRoutes(app, options);
+  addReportRoutes(app, options);
   addRunRoutes(app, options);
   addHealthRoute(app, options);
   addPingRoute(app);

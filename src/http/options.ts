@@ -14,6 +14,8 @@ export interface AppOptions {
   readonly token?: string;
   /** The clock for defaults such as the market-flow date range (tests pin it). */
   readonly now?: () => Date;
+  /** The default `threshold_pct` of regrets, percent (`ARCHIVIST_REGRET_THRESHOLD_PCT`; 4). */
+  readonly regretThresholdPct?: number;
   /** Whether collection runs in this process, shown in `/health`. */
   readonly collection?: () => { enabled: boolean; reason?: string };
 }
