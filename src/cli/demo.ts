@@ -1,8 +1,10 @@
 /**
  * `deno task demo [--port N] [--once]`: the whole system without a KIS account. Starts the bundled
  * KIS simulator and the service (its own port, its own database file `data/demo.db`), seeds a
- * small watchlist, collects the last trading day's flows and minute bars, and prints what to open.
- * It then keeps both running until Ctrl-C (`--once` exits after printing).
+ * small watchlist, logs four weeks of synthetic Scout decisions and rejections through the API,
+ * collects the last trading day's flows, minute bars and daily candles (so every entry gets its
+ * outcome), and prints what to open. It then keeps both running until Ctrl-C (`--once` exits
+ * after printing).
  *
  * @module
  */
@@ -12,8 +14,10 @@ import { refreshMarketCalendar } from "../../collectors/calendar.ts";
 import { latestReadyTradeDate } from "../../collectors/dates.ts";
 import { runCollection, type RunReport } from "../../collectors/run.ts";
 import { COLLECTION_JOBS } from "../../db/schema.ts";
+import { recentTradingDays } from "../../collectors/dates.ts";
 import { KisClient } from "../kis/mod.ts";
 import { setupLogging } from "../log.ts";
+import { scoutEntries } from "../sim/scout.ts";
 import { DEMO_REAL_APP_KEY, DEMO_REAL_APP_SECRET, startSimulator } from "../sim/server.ts";
 import { EXIT_USAGE } from "./entry.ts";
 
@@ -25,6 +29,17 @@ export const DEMO_WATCHLIST = [
   { stock_code: "005380", stock_name: "현대차" },
   { stock_code: "051910", stock_name: "LG화학" },
 ] as const;
+
+/** Further stocks Scout looks at in the demo (207940 splits 5-for-1 on 2026-11-16). */
+const DEMO_SCOUT_STOCKS = [
+  ...DEMO_WATCHLIST,
+  { stock_code: "207940", stock_name: "삼성바이오로직스" },
+  { stock_code: "035720", stock_name: "카카오" },
+  { stock_code: "068270", stock_name: "셀트리온" },
+] as const;
+
+/** Trading days of synthetic Scout entries the demo logs: four weeks. */
+const DEMO_SCOUT_DAYS = 20;
 
 const DEMO_DB = "data/demo.db";
 const DEMO_TOKEN_CACHE = "data/demo-kis-token.json";
@@ -89,6 +104,27 @@ async function waitForHealth(url: string, service: Deno.ChildProcess): Promise<v
       ? `the demo service exited early (its message is above; more in ${DEMO_LOG_DIR}/)`
       : `the demo service did not answer on ${url} within 20 s`,
   );
+}
+
+/** POSTs the synthetic entries to the service as Scout would; returns how many were logged. */
+async function logScoutEntries(url: string, tradingDays: readonly string[]): Promise<number> {
+  const { decisions, rejections } = scoutEntries({
+    tradingDays,
+    stocks: DEMO_SCOUT_STOCKS,
+    keyPrefix: "demo",
+  });
+  for (const [path, entries] of [["decisions", decisions], ["shadow-radar", rejections]] as const) {
+    const response = await fetch(`${url}/v1/${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(entries),
+    });
+    if (!response.ok) {
+      throw new Error(`POST /v1/${path} answered ${response.status}: ${await response.text()}`);
+    }
+    await response.body?.cancel();
+  }
+  return decisions.length + rejections.length;
 }
 
 function summary(report: RunReport): string {
@@ -159,7 +195,17 @@ async function main(): Promise<void> {
     const now = new Date();
     await refreshMarketCalendar(archivist, client, now);
     const isOpen = (date: string) => archivist.isTradingDay(date);
-    console.log(`Collecting ${DEMO_WATCHLIST.length} stocks…`);
+    const scoutDays = recentTradingDays(
+      latestReadyTradeDate("daily", now, isOpen),
+      DEMO_SCOUT_DAYS,
+      isOpen,
+    );
+    const logged = await logScoutEntries(url, scoutDays);
+    console.log(
+      `Logged ${logged} synthetic Scout decisions and rejections (${scoutDays[0]} … ` +
+        `${scoutDays[scoutDays.length - 1]}) through the API`,
+    );
+    console.log(`Collecting ${DEMO_WATCHLIST.length} stocks (and the entries' stocks' candles)…`);
     let tradeDate = "";
     for (const job of COLLECTION_JOBS) {
       tradeDate = latestReadyTradeDate(job, now, isOpen);
@@ -179,8 +225,17 @@ Open:
   ${url}/v1/watchlist
   ${url}/v1/minute-bars/005930?date=${tradeDate}
   ${url}/v1/market-flow/005930
+  ${url}/v1/daily-prices/207940
+  ${url}/v1/outcomes/decisions?status=complete
+  ${url}/v1/reports/regret
+  ${url}/v1/reports/scorecard
+  ${url}/v1/reports/daily-packet?date=${scoutDays[0]}
   ${url}/openapi.json
   ${DEMO_DB} in a SQLite browser (view stock_minute_price_kst shows bars in KST)
+
+Reports in the terminal:
+  ARCHIVIST_DB=${DEMO_DB} deno task report scorecard
+  ARCHIVIST_DB=${DEMO_DB} deno task report regret --format csv
 
 Log a decision as Scout would:
   curl -s -X POST ${url}/v1/decisions -H 'content-type: application/json' \\
