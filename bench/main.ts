@@ -1,6 +1,6 @@
 /**
- * `deno task bench [name]`: runs the benchmarks (`archive`, `kis`, `collect`, `ingest`), or one by
- * name; each prints its result as one JSON line.
+ * `deno task bench [name]`: runs the benchmarks (`archive`, `kis`, `collect`, `ingest`,
+ * `outcomes`), or one by name; each prints its result as one JSON line.
  *
  * @module
  */
@@ -8,12 +8,14 @@ import { benchArchive } from "./archive.ts";
 import { benchCollect } from "./collect.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchKis } from "./kis.ts";
+import { benchOutcomes } from "./outcomes.ts";
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   archive: benchArchive,
   kis: benchKis,
   collect: benchCollect,
   ingest: benchIngest,
+  outcomes: benchOutcomes,
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHMARKS);
