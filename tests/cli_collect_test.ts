@@ -74,6 +74,7 @@ Deno.test("collect CLI: exit 0 when every stock is done, 1 when one fails; runs 
     await using archivist = await Archivist.open(`${dir}/archivist.db`);
     const runs = await archivist.listRuns({ tradeDate: PAST_DAY });
     assert.deepEqual(runs.map((r) => `${r.job} ${r.trigger} ${r.status}`).sort(), [
+      "daily manual succeeded",
       "flow manual partial",
       "flow manual succeeded",
       "intraday manual succeeded",
@@ -99,7 +100,15 @@ Deno.test("collect CLI: --from/--to backfills the trading days only; --dry-run s
     assert.equal(sim.stats().requests, 0, "a dry run sends no KIS request, not even a token");
     assert.match(dry.stdout, new RegExp(`intraday ${PAST_DAY}: 1 stocks × 4 calls`));
     assert.match(dry.stdout, new RegExp(`flow ${PAST_DAY}: 1 stocks × 2 calls`));
-    assert.match(dry.stdout, new RegExp(`dry run: ${tradingDays.length * 6} KIS calls planned`));
+    // Daily candles: the stock's 120-day history on the first day (2 pages), then one page a day.
+    assert.match(
+      dry.stdout,
+      new RegExp(`daily ${tradingDays[0]}: 1 stocks, 2 KIS calls \\(daily candles; 1 first`),
+    );
+    assert.match(
+      dry.stdout,
+      new RegExp(`dry run: ${tradingDays.length * 7 + 1} KIS calls planned`),
+    );
 
     const backfill = await collect(
       dir,

@@ -17,14 +17,24 @@ Deno.test("demo: simulator + service + one collection into its own database, the
   });
   const { stdout } = output;
   assert.equal(output.code, 0, output.stderr);
-  assert.match(stdout, /flow +\d{4}-\d{2}-\d{2} +succeeded: 5 stocks/);
-  assert.match(stdout, /intraday +\d{4}-\d{2}-\d{2} +succeeded: 5 stocks/);
+  // The watchlist's 5 stocks and the 3 more the synthetic Scout rejected.
+  assert.match(stdout, /flow +\d{4}-\d{2}-\d{2} +succeeded: 8 stocks/);
+  assert.match(stdout, /intraday +\d{4}-\d{2}-\d{2} +succeeded: 8 stocks/);
+  assert.match(stdout, /daily +\d{4}-\d{2}-\d{2} +succeeded: 8 stocks/);
+  assert.match(stdout, /Logged 600 synthetic Scout decisions and rejections/);
   assert.match(stdout, new RegExp(`http://127\\.0\\.0\\.1:${port}/v1/minute-bars/005930\\?date=`));
 
   await using archivist = await Archivist.open(`${dir.path}/data/demo.db`);
   assert.equal((await archivist.watchlist()).length, 5);
   const runs = await archivist.listRuns();
-  assert.deepEqual(runs.map((r) => r.status), ["succeeded", "succeeded"]);
+  assert.deepEqual(runs.map((r) => r.status), ["succeeded", "succeeded", "succeeded"]);
+  // Every entry has its outcome, and the reports show real figures.
+  const card = await archivist.scorecard();
+  assert.equal(card.by_decision.reduce((n, d) => n + d.decisions, 0), 240);
+  assert.ok(card.by_decision.some((d) => d.evaluated > 0 && d.mean_ret_5d_pct !== null));
+  const regret = await archivist.regretReport();
+  assert.equal(regret.rejections, 360);
+  assert.ok(regret.evaluated > 0);
   const bars = await archivist.minuteBars("005930", runs[0].trade_date);
   assert.ok(bars.length > 300, `expected a whole session of bars, got ${bars.length}`);
 });

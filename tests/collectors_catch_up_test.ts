@@ -30,17 +30,23 @@ Deno.test("catch-up finds the missing and partial days of each job and fills the
   assert.equal(summary.skipped, null);
   assert.deepEqual(summary.missing.map((m) => `${m.tradeDate} ${m.job}`), [
     "2026-11-25 intraday",
+    "2026-11-25 daily",
     "2026-11-26 flow",
     "2026-11-26 intraday",
+    "2026-11-26 daily",
     "2026-11-27 flow",
     "2026-11-27 intraday",
+    "2026-11-27 daily",
   ]);
   assert.deepEqual(summary.runs.map((r) => `${r.tradeDate} ${r.job} ${r.trigger} ${r.status}`), [
     "2026-11-25 intraday catch-up succeeded",
+    "2026-11-25 daily catch-up succeeded",
     "2026-11-26 flow catch-up succeeded",
     "2026-11-26 intraday catch-up succeeded",
+    "2026-11-26 daily catch-up succeeded",
     "2026-11-27 flow catch-up succeeded",
     "2026-11-27 intraday catch-up succeeded",
+    "2026-11-27 daily catch-up succeeded",
   ]);
   for (const day of ["2026-11-25", "2026-11-26", "2026-11-27"]) {
     for (const code of ["005930", "000660"]) {

@@ -44,6 +44,7 @@ Deno.test("scheduledJobs: flow 16:00 and bars 16:05 KST on weekdays, with the ne
   assert.deepEqual(jobs.map((j) => [j.name, j.job, j.kst, j.utcCron]), [
     ["archivist-flow", "flow", "16:00 Mon–Fri", "0 7 * * 1-5"],
     ["archivist-intraday", "intraday", "16:05 Mon–Fri", "5 7 * * 1-5"],
+    ["archivist-daily", "daily", "16:10 Mon–Fri", "10 7 * * 1-5"],
   ]);
   const friday = new Date("2026-11-27T17:00:00+09:00");
   assert.equal(jobs[0].nextRunKst(friday), "2026-11-30T16:00:00+09:00");
@@ -70,6 +71,7 @@ Deno.test("registerCronJobs: each job goes to Deno.cron; a firing collects and l
   assert.deepEqual(registered.map((r) => [r.name, r.schedule]), [
     ["archivist-flow", "0 7 * * 1-5"],
     ["archivist-intraday", "5 7 * * 1-5"],
+    ["archivist-daily", "10 7 * * 1-5"],
   ]);
 
   await registered[0].handler();

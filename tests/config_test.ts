@@ -10,7 +10,8 @@ Deno.test("config: defaults follow the contract", () => {
   assert.equal(config.logDir, "logs");
   assert.equal(config.kisEnv, "real");
   assert.equal(config.kis, undefined);
-  assert.deepEqual(config.schedule, { flow: "16:00", intraday: "16:05" });
+  assert.deepEqual(config.schedule, { flow: "16:00", intraday: "16:05", daily: "16:10" });
+  assert.equal(config.regretThresholdPct, 4);
   assert.equal(config.catchUpDays, 5);
   assert.equal(config.sync, "normal");
   assert.equal(parseConfig({ ARCHIVIST_SYNC: "full" }).sync, "full");

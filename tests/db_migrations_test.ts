@@ -29,7 +29,7 @@ Deno.test("migrations: a fresh file gets the contract's tables, keys and the KST
   await using dir = await tempDir();
   const path = `${dir.path}/nested/archivist.db`;
   const archivist = await Archivist.open(path);
-  assert.deepEqual(archivist.migration.applied, ["0001_initial"]);
+  assert.deepEqual(archivist.migration.applied, ["0001_initial", "0002_outcomes"]);
   assert.equal(archivist.migration.schemaVersion, SCHEMA_VERSION);
   await archivist.close();
 

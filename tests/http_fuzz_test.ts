@@ -258,7 +258,7 @@ function badRead(rng: Rng): BadRequest {
           ])
         }`,
       ],
-      ["GET", `/v1/runs?${rng.pick(["job=daily", "limit=0", "limit=9999", "trade_date=x"])}`],
+      ["GET", `/v1/runs?${rng.pick(["job=weekly", "limit=0", "limit=9999", "trade_date=x"])}`],
       ["GET", `/v1/watchlist?include_inactive=${rng.pick(["yes", "1", ""])}`],
       [rng.pick(["DELETE", "PATCH", "PUT"]), listing],
       [rng.pick(["POST", "DELETE"]), "/health"],

@@ -172,7 +172,7 @@ Deno.test("GET /v1/runs lists runs with their failures; /health shows the last o
     { stock_code: "000660", error: "EGW00201 rate limited" },
   ]);
   assert.equal((await (await api.request("/v1/runs?job=flow")).json()).items.length, 0);
-  assert.equal((await readProblem(await api.request("/v1/runs?job=daily"))).status, 400);
+  assert.equal((await readProblem(await api.request("/v1/runs?job=weekly"))).status, 400);
 
   const health = await api.request("/health");
   assert.equal(health.status, 200);
@@ -209,10 +209,16 @@ Deno.test("GET /openapi.json documents every route from the zod schemas", async 
   assert.deepStrictEqual(Object.keys(doc.paths).sort(), [
     "/health",
     "/openapi.json",
+    "/v1/daily-prices/{code}",
     "/v1/decisions",
     "/v1/market-flow/{code}",
     "/v1/minute-bars/{code}",
+    "/v1/outcomes/decisions",
+    "/v1/outcomes/rejections",
     "/v1/ping",
+    "/v1/reports/daily-packet",
+    "/v1/reports/regret",
+    "/v1/reports/scorecard",
     "/v1/runs",
     "/v1/shadow-radar",
     "/v1/watchlist",

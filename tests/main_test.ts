@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Archivist } from "../db/archivist.ts";
+import { SCHEMA_VERSION } from "../db/migrations.ts";
 import { DEMO_REAL_APP_KEY, DEMO_REAL_APP_SECRET, startSimulator } from "../src/sim/server.ts";
 import { runCli, tempDir } from "./helpers.ts";
 
@@ -53,7 +54,7 @@ Deno.test("service: without KIS credentials it serves, says once that collection
   const service = await startService(dir.path);
   const health = await (await fetch(`${service.url}/health`)).json();
   assert.equal(health.status, "ok");
-  assert.equal(health.schema_version, 1);
+  assert.equal(health.schema_version, SCHEMA_VERSION);
   assert.equal(health.collection.enabled, false);
   assert.match(health.collection.reason, /KIS_APP_KEY/);
   const posted = await fetch(`${service.url}/v1/decisions`, {
@@ -93,7 +94,7 @@ Deno.test("service: with credentials, catch-up on start collects the watchlist's
     KIS_RATE_LIMIT: "100",
   });
   let runs: { job: string; status: string; stocks_done: number }[] = [];
-  for (let i = 0; i < 100 && runs.filter((r) => r.status === "succeeded").length < 2; i++) {
+  for (let i = 0; i < 100 && runs.filter((r) => r.status === "succeeded").length < 3; i++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     runs = (await (await fetch(`${service.url}/v1/runs`)).json()).items;
   }
@@ -102,14 +103,16 @@ Deno.test("service: with credentials, catch-up on start collects the watchlist's
   assert.equal(code, 0, stderr);
   assert.deepEqual(
     runs.map((r) => [r.job, r.status, r.stocks_done]).sort(),
-    [["flow", "succeeded", 2], ["intraday", "succeeded", 2]],
+    [["daily", "succeeded", 2], ["flow", "succeeded", 2], ["intraday", "succeeded", 2]],
   );
   assert.equal(health.collection.enabled, true);
   assert.doesNotMatch(stderr, new RegExp(DEMO_REAL_APP_SECRET.slice(0, 24)));
   const cronLogs = [...Deno.readDirSync(`${dir.path}/logs/cron`)].map((e) => e.name);
-  assert.equal(cronLogs.length, 2);
+  assert.equal(cronLogs.length, 3);
   assert.ok(
-    cronLogs.every((name) => /^(flow|intraday)-\d{4}-\d{2}-\d{2}-[0-9a-f-]+\.jsonl$/.test(name)),
+    cronLogs.every((name) =>
+      /^(flow|intraday|daily)-\d{4}-\d{2}-\d{2}-[0-9a-f-]+\.jsonl$/.test(name)
+    ),
   );
 });
 

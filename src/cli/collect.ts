@@ -156,6 +156,8 @@ async function printDryRun(
   env: KisEnv,
 ): Promise<void> {
   let total = 0;
+  // A backfill collects a stock's history on its first day only.
+  const firstCollections = new Set<string>();
   for (const { job, tradeDate } of runs) {
     if (!archivist.isTradingDay(tradeDate)) {
       console.log(`${job} ${tradeDate}: market closed, nothing to collect`);
@@ -168,14 +170,14 @@ async function printDryRun(
       if (job === "daily") {
         // A stock seen for the first time needs its history; the others one page.
         const spans = await Promise.all(targets.map((code) => archivist.dailyPriceSpan(code)));
-        const calls = spans.reduce(
-          (sum, span) => sum + (span ? 1 : plannedDailyPages(FIRST_HISTORY_DAYS)),
-          0,
-        );
+        const first = targets.filter((code, i) => spans[i] === null && !firstCollections.has(code));
+        first.forEach((code) => firstCollections.add(code));
+        const calls = targets.length - first.length +
+          first.length * plannedDailyPages(FIRST_HISTORY_DAYS);
         total += calls;
         console.log(
           `${job} ${tradeDate}: ${targets.length} stocks, ${calls} KIS calls (daily candles; ` +
-            `${spans.filter((s) => !s).length} first collections of ${FIRST_HISTORY_DAYS} days)`,
+            `${first.length} first collections of ${FIRST_HISTORY_DAYS} days)`,
         );
         if (targets.length > 0) console.log(`  targets: ${targets.join(", ")}`);
         continue;
