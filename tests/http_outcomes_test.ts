@@ -42,10 +42,8 @@ Deno.test("GET /v1/outcomes/*: the Archivist's outcomes, filtered and paged", as
   await seed(api);
   const decisions = await (await api.request("/v1/outcomes/decisions")).json();
   assert.deepEqual(decisions.items, [...(await api.archivist.listDecisionOutcomes({})).items]);
-  assert.equal(
-    decisions.items[0].ret_5d_pct,
-    (50_000 + 100 * 31) / (50_000 + 100 * 26) * 100 - 100 === 0 ? 0 : decisions.items[0].ret_5d_pct,
-  );
+  // 2026-10-13 is trading day 26 from 09-01: reference 52,600; T5 (10-20) closes 53,100.
+  assert.equal(decisions.items[0].ret_5d_pct, (53_100 / 52_600 - 1) * 100);
   assert.ok(decisions.items.every((i: { status: string }) => i.status === "complete"));
   assert.equal(decisions.items[1].edge_5d_pct, -decisions.items[1].ret_5d_pct);
   assert.equal(decisions.items[2].edge_5d_pct, null);
