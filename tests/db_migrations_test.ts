@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { Archivist } from "../db/archivist.ts";
-import { MIGRATION_TABLE, SCHEMA_VERSION, SchemaTooNewError } from "../db/migrations.ts";
+import { Kysely, SqliteDialect } from "kysely";
+import { Migrator } from "kysely/migration";
+import {
+  MIGRATION_TABLE,
+  MIGRATIONS,
+  SCHEMA_VERSION,
+  SchemaTooNewError,
+} from "../db/migrations.ts";
+import { NodeSqliteDatabase } from "../db/sqlite.ts";
 import { FINAL_DECISIONS, REJECTION_STAGES } from "../db/schema.ts";
 import { tempDir } from "./helpers.ts";
 
@@ -121,6 +129,68 @@ Deno.test("migrations: the stored CHECKs accept exactly the app's decisions and 
     for (const stage of REJECTION_STAGES) insert("shadow_radar_log", "rejection_stage", stage);
     assert.throws(() => insert("llm_decision_ledger", "final_decision", "MAYBE"), /CHECK/);
     assert.throws(() => insert("shadow_radar_log", "rejection_stage", "RISK"), /CHECK/);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("migrations: 0002 upgrades a 0001 archive keeping runs, their order and failures; daily runs fit", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/archivist.db`;
+  // A database as the first release left it: only 0001 applied, with runs and a failure.
+  const old = new Kysely<unknown>({
+    dialect: new SqliteDialect({ database: new NodeSqliteDatabase(path) }),
+  });
+  await new Migrator({
+    db: old,
+    provider: {
+      getMigrations: () => Promise.resolve({ "0001_initial": MIGRATIONS["0001_initial"] }),
+    },
+  }).migrateToLatest();
+  await old.destroy();
+  const raw = new DatabaseSync(path);
+  for (const [id, job] of [["b", "intraday"], ["a", "flow"]]) {
+    raw.prepare(`INSERT INTO collection_run (run_id, job, trade_date, status, trigger, started_at)
+      VALUES (?, ?, '2026-11-25', 'partial', 'manual', '2026-11-25T07:00:00Z')`).run(id, job);
+  }
+  raw.prepare("INSERT INTO collection_run_failure VALUES ('a', '005930', 'boom')").run();
+  raw.close();
+
+  const archivist = await Archivist.open(path);
+  assert.deepEqual(archivist.migration.applied, ["0002_outcomes"]);
+  const runs = await archivist.listRuns();
+  assert.deepEqual(runs.map((r) => r.run_id), ["a", "b"], "insertion order (rowid) is kept");
+  assert.deepEqual(runs[0].failures, [{ stock_code: "005930", error: "boom" }]);
+  assert.deepEqual(Object.keys(await archivist.lastRuns()).sort(), ["flow", "intraday"]);
+  const id = await archivist.startRun({
+    job: "daily",
+    tradeDate: "2026-11-25",
+    trigger: "manual",
+    stocksTotal: 1,
+  });
+  await archivist.recordRunFailure(id, "000660", "no candle");
+  await archivist.close();
+
+  const db = new DatabaseSync(path);
+  try {
+    assert.deepEqual(db.prepare("PRAGMA foreign_key_check").all(), []);
+    const sql = (name: string) =>
+      (db.prepare("SELECT sql FROM sqlite_schema WHERE name = ?").get(name) as { sql: string }).sql;
+    assert.match(sql("collection_run"), /job IN \('flow', 'intraday', 'daily'\)/);
+    assert.match(
+      sql("collection_run_failure"),
+      /REFERENCES collection_run \(run_id\) ON DELETE CASCADE/,
+    );
+    assert.match(sql("stock_daily_price"), /PRIMARY KEY \(stock_code, trade_date\)/);
+    assert.ok(db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'collection_run_by_job'").get());
+    assert.throws(
+      () =>
+        db.prepare(
+          `INSERT INTO collection_run (run_id, job, trade_date, status, trigger, started_at)
+          VALUES ('x', 'weekly', '2026-11-25', 'running', 'manual', 't')`,
+        ).run(),
+      /CHECK/,
+    );
   } finally {
     db.close();
   }
