@@ -7,12 +7,13 @@
 import type { Kysely, Transaction } from "kysely";
 import { isStockCode } from "../src/stock_code.ts";
 import { isTradeDate } from "../src/time.ts";
+import { CANDLE_VALUES, validateCandleValues } from "./candles.ts";
 import { ArchiveInputError } from "./errors.ts";
 import type { DailyPrice, DailyPriceRow, Database } from "./schema.ts";
 import type { WriteCounts } from "./write_counts.ts";
 
 /** The value columns of a candle: what a write compares. */
-export const DAILY_PRICE_VALUES = ["open", "high", "low", "close", "volume", "value"] as const;
+export const DAILY_PRICE_VALUES = CANDLE_VALUES;
 
 /** Rows per insert statement: 8 columns × 100 rows stays far below SQLite's parameter limit. */
 const CHUNK_ROWS = 100;
@@ -40,27 +41,7 @@ export function validateDailyPrice(operation: string, candle: DailyPrice, index:
   if (!isTradeDate(candle.trade_date)) {
     throw new ArchiveInputError(operation, "expected a KST date YYYY-MM-DD", `${where}.trade_date`);
   }
-  for (const column of DAILY_PRICE_VALUES) {
-    const value = candle[column];
-    if (!Number.isSafeInteger(value) || value < 0) {
-      throw new ArchiveInputError(
-        operation,
-        `expected a non-negative integer, got ${value}`,
-        `${where}.${column}`,
-      );
-    }
-  }
-  if (
-    candle.low <= 0 || candle.low > Math.min(candle.open, candle.close) ||
-    candle.high < Math.max(candle.open, candle.close)
-  ) {
-    throw new ArchiveInputError(
-      operation,
-      `expected 0 < low ≤ open, close ≤ high (got O${candle.open} H${candle.high} ` +
-        `L${candle.low} C${candle.close})`,
-      where,
-    );
-  }
+  validateCandleValues(operation, where, candle);
 }
 
 async function insertRows(trx: Transaction<Database>, rows: readonly DailyPrice[]): Promise<void> {

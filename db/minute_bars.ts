@@ -10,6 +10,7 @@
 import type { CompiledQuery, Kysely, Transaction } from "kysely";
 import { isStockCode } from "../src/stock_code.ts";
 import { kstInstant } from "../src/time.ts";
+import { CANDLE_VALUES, validateCandleValues } from "./candles.ts";
 import { reusableStatement } from "./compiled.ts";
 import { ArchiveInputError } from "./errors.ts";
 import type { Database, MinuteBar, MinuteBarRow } from "./schema.ts";
@@ -27,7 +28,7 @@ export const BAR_COLUMNS = [
   "value",
 ] as const satisfies readonly (keyof MinuteBar)[];
 
-const VALUE_COLUMNS = ["open", "high", "low", "close", "volume", "value"] as const;
+const VALUE_COLUMNS = CANDLE_VALUES;
 
 /** Rows per statement: 8 columns × 120 rows stays far below SQLite's parameter limit. */
 const CHUNK_ROWS = 120;
@@ -76,26 +77,7 @@ export function validateMinuteBar(bar: MinuteBar, index: number): void {
       `${where}.bar_time`,
     );
   }
-  for (const column of VALUE_COLUMNS) {
-    const value = bar[column];
-    if (!Number.isSafeInteger(value) || value < 0) {
-      throw new ArchiveInputError(
-        "upsertMinuteBars",
-        `expected a non-negative integer, got ${value}`,
-        `${where}.${column}`,
-      );
-    }
-  }
-  if (
-    bar.low <= 0 || bar.low > Math.min(bar.open, bar.close) ||
-    bar.high < Math.max(bar.open, bar.close)
-  ) {
-    throw new ArchiveInputError(
-      "upsertMinuteBars",
-      `expected 0 < low ≤ open, close ≤ high (got O${bar.open} H${bar.high} L${bar.low} C${bar.close})`,
-      where,
-    );
-  }
+  validateCandleValues("upsertMinuteBars", where, bar);
 }
 
 /** Keeps the last bar of each (stock, minute) so one statement never touches a key twice. */

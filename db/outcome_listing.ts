@@ -153,7 +153,11 @@ export function timeBounds(
     : instantBound(operation, "from", filter.from, false);
   const to = filter.to === undefined ? undefined : instantBound(operation, "to", filter.to, true);
   if (from !== undefined && to !== undefined && from >= to) {
-    throw new ArchiveInputError(operation, `expected a time on or before to (${filter.to})`, "from");
+    throw new ArchiveInputError(
+      operation,
+      `expected a time on or before to (${filter.to})`,
+      "from",
+    );
   }
   return { from, to };
 }

@@ -10,7 +10,7 @@
  * @module
  */
 import cliProgress from "cli-progress";
-import { Argument, Command, CommanderError } from "commander";
+import { Argument, Command } from "commander";
 import type { Archivist } from "../../db/archivist.ts";
 import { COLLECTION_JOBS, type CollectionJob } from "../../db/schema.ts";
 import { refreshMarketCalendar } from "../../collectors/calendar.ts";
@@ -26,8 +26,15 @@ import { FIRST_HISTORY_DAYS } from "../../collectors/daily.ts";
 import type { KisEnv } from "../config.ts";
 import { KisClient, KisCredentialsError, plannedDailyPages } from "../kis/mod.ts";
 import { isStockCode } from "../stock_code.ts";
-import { datesBetween, isTradeDate } from "../time.ts";
-import { EXIT_USAGE, exitOnUsageError, startCommand, UsageError } from "./entry.ts";
+import { datesBetween } from "../time.ts";
+import {
+  checkDateOption,
+  EXIT_USAGE,
+  exitOnUsageError,
+  parseCommandLine,
+  startCommand,
+  UsageError,
+} from "./entry.ts";
 
 /** Exit code when some stock failed or a run could not collect. */
 const EXIT_FAILED = 1;
@@ -40,13 +47,6 @@ interface CollectArgs {
   readonly to?: string;
   readonly codes: readonly string[];
   readonly dryRun: boolean;
-}
-
-function checkDate(flag: string, value: string | undefined): string | undefined {
-  if (value !== undefined && !isTradeDate(value)) {
-    throw new UsageError(`${flag}: expected a date as YYYY-MM-DD (got ${JSON.stringify(value)})`);
-  }
-  return value;
 }
 
 /** Parses and checks the arguments; throws {@link UsageError} naming the bad one. */
@@ -66,17 +66,7 @@ function parseArgs(argv: readonly string[]): CollectArgs {
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
     .showHelpAfterError(false);
-  try {
-    program.parse([...argv], { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.exitCode === 0) Deno.exit(0);
-      throw new UsageError(
-        `${error.message.replace(/^error: /, "")}\nRun \`deno task collect --help\` for usage.`,
-      );
-    }
-    throw error;
-  }
+  parseCommandLine(program, argv, "collect");
   const job = program.args[0] as CollectionJob | "all";
   const options = program.opts<{
     date?: string;
@@ -85,9 +75,9 @@ function parseArgs(argv: readonly string[]): CollectArgs {
     codes?: string;
     dryRun: boolean;
   }>();
-  const date = checkDate("--date", options.date);
-  const from = checkDate("--from", options.from);
-  const to = checkDate("--to", options.to);
+  const date = checkDateOption("--date", options.date);
+  const from = checkDateOption("--from", options.from);
+  const to = checkDateOption("--to", options.to);
   if (date && (from || to)) {
     throw new UsageError("--date cannot be combined with --from/--to: give one day or a range");
   }

@@ -4,10 +4,12 @@
  *
  * @module
  */
+import { type Command, CommanderError } from "commander";
 import { Archivist } from "../../db/archivist.ts";
 import { SchemaTooNewError } from "../../db/migrations.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { setupLogging } from "../log.ts";
+import { isTradeDate } from "../time.ts";
 
 /** Exit code of a usage or configuration error (contract.md). */
 export const EXIT_USAGE = 2;
@@ -72,4 +74,30 @@ export function exitOnUsageError(error: unknown): never {
     Deno.exit(EXIT_USAGE);
   }
   throw error;
+}
+
+/**
+ * Parses `argv` with `program` (set up with `exitOverride()`): `--help` exits 0; a commander
+ * error becomes a {@link UsageError} pointing at `deno task <task> --help`.
+ */
+export function parseCommandLine(program: Command, argv: readonly string[], task: string): void {
+  try {
+    program.parse([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) Deno.exit(0);
+      throw new UsageError(
+        `${error.message.replace(/^error: /, "")}\nRun \`deno task ${task} --help\` for usage.`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** `value` of the date option `flag` if it is a calendar date `YYYY-MM-DD`; refused otherwise. */
+export function checkDateOption(flag: string, value: string | undefined): string | undefined {
+  if (value !== undefined && !isTradeDate(value)) {
+    throw new UsageError(`${flag}: expected a date as YYYY-MM-DD (got ${JSON.stringify(value)})`);
+  }
+  return value;
 }

@@ -6,12 +6,18 @@
  *
  * @module
  */
-import { Argument, Command, CommanderError, Option } from "commander";
+import { Argument, Command, Option } from "commander";
 import type { Archivist, DecisionOutcome, RejectionOutcome } from "../../db/archivist.ts";
 import { OUTCOME_STATUSES, type OutcomeStatus } from "../../db/schema.ts";
 import { isStockCode } from "../stock_code.ts";
-import { isTradeDate, kstDate } from "../time.ts";
-import { exitOnUsageError, startCommand, UsageError } from "./entry.ts";
+import { kstDate } from "../time.ts";
+import {
+  checkDateOption,
+  exitOnUsageError,
+  parseCommandLine,
+  startCommand,
+  UsageError,
+} from "./entry.ts";
 import {
   formatOutcomes,
   formatPacket,
@@ -37,13 +43,6 @@ interface ReportArgs {
   readonly status?: OutcomeStatus;
 }
 
-function checkDate(flag: string, value: string | undefined): string | undefined {
-  if (value !== undefined && !isTradeDate(value)) {
-    throw new UsageError(`${flag}: expected a date as YYYY-MM-DD (got ${JSON.stringify(value)})`);
-  }
-  return value;
-}
-
 /** Parses and checks the arguments; throws {@link UsageError} naming the bad one. */
 function parseArgs(argv: readonly string[]): ReportArgs {
   const program = new Command("report")
@@ -65,17 +64,7 @@ function parseArgs(argv: readonly string[]): ReportArgs {
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
     .showHelpAfterError(false);
-  try {
-    program.parse([...argv], { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.exitCode === 0) Deno.exit(0);
-      throw new UsageError(
-        `${error.message.replace(/^error: /, "")}\nRun \`deno task report --help\` for usage.`,
-      );
-    }
-    throw error;
-  }
+  parseCommandLine(program, argv, "report");
   const options = program.opts<{
     from?: string;
     to?: string;
@@ -87,9 +76,9 @@ function parseArgs(argv: readonly string[]): ReportArgs {
     status?: OutcomeStatus;
   }>();
   const report = program.args[0] as typeof REPORTS[number];
-  const from = checkDate("--from", options.from);
-  const to = checkDate("--to", options.to);
-  const date = checkDate("--date", options.date);
+  const from = checkDateOption("--from", options.from);
+  const to = checkDateOption("--to", options.to);
+  const date = checkDateOption("--date", options.date);
   if (date && (from || to)) {
     throw new UsageError("--date cannot be combined with --from/--to: give one day or a range");
   }

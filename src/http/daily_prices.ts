@@ -7,11 +7,9 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { DailyPriceRow } from "../../db/schema.ts";
-import { addDays, kstDate } from "../time.ts";
-import { MAX_FLOW_SPAN_DAYS } from "./market_data.ts";
 import type { AppOptions } from "./options.ts";
-import { stockCodeParamsSchema, tradeDateSchema } from "./params.ts";
-import { invalidRequest, problemResponses } from "./problem.ts";
+import { dayRange, stockCodeParamsSchema, tradeDateSchema } from "./params.ts";
+import { problemResponses } from "./problem.ts";
 
 /** Default span of a request without `from`, in calendar days: a year. */
 export const DEFAULT_DAILY_SPAN_DAYS = 365;
@@ -72,17 +70,7 @@ export function addDailyPriceRoutes(app: OpenAPIHono, { archivist, now }: AppOpt
   app.openapi(getDailyPrices, async (c) => {
     const { code } = c.req.valid("param");
     const query = c.req.valid("query");
-    const to = query.to ?? kstDate((now ?? (() => new Date()))());
-    const from = query.from ?? addDays(to, -DEFAULT_DAILY_SPAN_DAYS);
-    if (from > to) {
-      throw invalidRequest([{ field: "from", message: `expected a date on or before to (${to})` }]);
-    }
-    if (addDays(from, MAX_FLOW_SPAN_DAYS) < to) {
-      throw invalidRequest([{
-        field: "from",
-        message: `expected at most ${MAX_FLOW_SPAN_DAYS} days before to; split the range`,
-      }]);
-    }
+    const { from, to } = dayRange(query, now, DEFAULT_DAILY_SPAN_DAYS);
     const rows = await archivist.dailyPrices(code, from, to);
     return c.json({
       stock_code: code,

@@ -7,13 +7,13 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { FlowSnapshotRow, MinuteBarRow } from "../../db/schema.ts";
-import { addDays, kstDate, kstIso } from "../time.ts";
+import { kstIso } from "../time.ts";
 import type { AppOptions } from "./options.ts";
-import { invalidRequest, problemResponses } from "./problem.ts";
-import { stockCodeParamsSchema, tradeDateSchema } from "./params.ts";
+import { problemResponses } from "./problem.ts";
+import { dayRange, MAX_DAY_SPAN_DAYS, stockCodeParamsSchema, tradeDateSchema } from "./params.ts";
 
 /** Longest span one market-flow request may cover, in calendar days. */
-export const MAX_FLOW_SPAN_DAYS = 3660;
+export const MAX_FLOW_SPAN_DAYS = MAX_DAY_SPAN_DAYS;
 
 /** Default span of a market-flow request without `from`, in calendar days. */
 export const DEFAULT_FLOW_SPAN_DAYS = 30;
@@ -141,17 +141,7 @@ export function addMarketDataRoutes(app: OpenAPIHono, { archivist, now }: AppOpt
   app.openapi(getMarketFlow, async (c) => {
     const { code } = c.req.valid("param");
     const query = c.req.valid("query");
-    const to = query.to ?? kstDate((now ?? (() => new Date()))());
-    const from = query.from ?? addDays(to, -DEFAULT_FLOW_SPAN_DAYS);
-    if (from > to) {
-      throw invalidRequest([{ field: "from", message: `expected a date on or before to (${to})` }]);
-    }
-    if (addDays(from, MAX_FLOW_SPAN_DAYS) < to) {
-      throw invalidRequest([{
-        field: "from",
-        message: `expected at most ${MAX_FLOW_SPAN_DAYS} days before to; split the range`,
-      }]);
-    }
+    const { from, to } = dayRange(query, now, DEFAULT_FLOW_SPAN_DAYS);
     const rows = await archivist.flowSnapshots(code, from, to);
     return c.json({
       stock_code: code,

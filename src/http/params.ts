@@ -6,7 +6,8 @@
  */
 import { z } from "zod";
 import { instantSchema, stockCodeSchema } from "../../db/entries.ts";
-import { isTradeDate } from "../time.ts";
+import { addDays, isTradeDate, kstDate } from "../time.ts";
+import { invalidRequest } from "./problem.ts";
 
 /** A KST trading day `YYYY-MM-DD` that exists in the calendar. */
 export const tradeDateSchema = z.string()
@@ -51,3 +52,29 @@ export const entryListQueryShape = {
   cursor: z.string().max(200, { error: "expected the next_cursor of a previous page" }).optional()
     .meta({ description: "The next_cursor of the previous page" }),
 };
+
+/** Longest span one day-range request may cover, in calendar days. */
+export const MAX_DAY_SPAN_DAYS = 3660;
+
+/**
+ * The KST days a `?from=&to=` request covers: `to` defaults to today, `from` to `defaultSpanDays`
+ * before `to`; refused (naming `from`) when reversed or longer than {@link MAX_DAY_SPAN_DAYS}.
+ */
+export function dayRange(
+  query: { readonly from?: string; readonly to?: string },
+  now: (() => Date) | undefined,
+  defaultSpanDays: number,
+): { from: string; to: string } {
+  const to = query.to ?? kstDate((now ?? (() => new Date()))());
+  const from = query.from ?? addDays(to, -defaultSpanDays);
+  if (from > to) {
+    throw invalidRequest([{ field: "from", message: `expected a date on or before to (${to})` }]);
+  }
+  if (addDays(from, MAX_DAY_SPAN_DAYS) < to) {
+    throw invalidRequest([{
+      field: "from",
+      message: `expected at most ${MAX_DAY_SPAN_DAYS} days before to; split the range`,
+    }]);
+  }
+  return { from, to };
+}

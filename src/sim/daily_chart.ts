@@ -8,6 +8,7 @@
  * @module
  */
 import { isKrxTradingDay, previousTradingDay } from "../calendar.ts";
+import type { DailyCandle } from "../kis/daily_candles.ts";
 import { kstDate, toCompactDate } from "../time.ts";
 import { kstHhmmss, sessionBars, sessionBarsAt, SIM_HISTORY_START, simDay } from "./market.ts";
 import { changeSign, type KisRow, num } from "./rows.ts";
@@ -16,15 +17,8 @@ import { adjustmentFactor, splitRatioOn } from "./splits.ts";
 /** Rows per answer of FHKST03010100. */
 export const MAX_DAILY_ROWS = 100;
 
-/** A day's candle in domain units (integer KRW and shares). */
-export interface SimDailyCandle {
-  readonly tradeDate: string;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume: number;
-  readonly value: number;
+/** A day's candle in domain units (integer KRW and shares), as the client reads one. */
+export interface SimDailyCandle extends DailyCandle {
   /** Close of the day before, at this day's price level (the base of its change). */
   readonly previousClose: number;
 }
