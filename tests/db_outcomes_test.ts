@@ -575,3 +575,18 @@ Deno.test("outcomes: bad candles and bad report values are refused naming the fi
   await assert.rejects(fx.archivist.scorecard({ from: "2026-11-02", to: "2026-11-01" }), /from/);
   await assert.rejects(fx.archivist.dailyPacket("2026-02-30"), /date: expected a KST date/);
 });
+
+Deno.test("outcomes: a day KIS's calendar closes moves T1…T20 of the entries around it", async () => {
+  await using fx = await tempArchive({ now: NOW });
+  await fx.archivist.upsertDailyPrices(history(RISING, LAST, SHAPES[RISING]));
+  await fx.archivist.logDecisions(decisions([{
+    stock_code: RISING,
+    final_decision: "BUY",
+    decided_at: "2026-10-13T10:00:00+09:00",
+  }]));
+  const t1 = async () => (await fx.archivist.listDecisionOutcomes({})).items[0].close_1d;
+  assert.equal(await t1(), SHAPES[RISING](at("2026-10-14")).close);
+  // KIS says 2026-10-14 was closed: T1 of 10-13 is 10-15 (whose candle is archived).
+  await fx.archivist.saveMarketCalendar([{ tradeDate: "2026-10-14", isOpen: false }]);
+  assert.equal(await t1(), SHAPES[RISING](at("2026-10-15")).close);
+});
