@@ -32,6 +32,7 @@ const app = createApp({
   archivist,
   token: config.token,
   collection: () => client ? { enabled: true } : { enabled: false, reason: collectionOff },
+  schedule: config.schedule,
 });
 let server: HttpServer;
 try {

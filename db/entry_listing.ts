@@ -40,22 +40,25 @@ function instantBound(operation: string, field: string, value: string, end: bool
   return new Date(end ? time + 1 : time).toISOString();
 }
 
-/** The page of `table` matching `filter` and, when given, `kind` in `kindColumn`. */
-export async function listEntries<Row extends { log_id: number }>(
+/** The columns both entry tables share, typed as the ledger's (the time and kind columns differ). */
+type EntryDatabase = Pick<Database, "llm_decision_ledger">;
+
+/**
+ * The rows of `table` matching `filter` (its cursor and limit aside) and, when given, `kind` in
+ * `kindColumn`: a query the caller orders and pages.
+ */
+export function filteredEntries(
   db: Kysely<Database>,
   operation: string,
   table: EntryTable,
   timeColumn: "decided_at" | "logged_at",
-  filter: EntryFilter,
+  filter: Omit<EntryFilter, "limit" | "cursor">,
   [kindColumn, kind]: readonly ["final_decision" | "rejection_stage", string | undefined],
-): Promise<Page<Row>> {
-  const limit = pageLimit(operation, filter.limit);
+) {
   // Both entry tables share every filtered column but the time and the kind: one typed query.
-  const entries = db as unknown as Kysely<Pick<Database, "llm_decision_ledger">>;
+  const entries = db as unknown as Kysely<EntryDatabase>;
   const time = timeColumn as "decided_at";
-  let query = entries.selectFrom(table as "llm_decision_ledger").selectAll().orderBy("log_id")
-    .limit(limit + 1);
-  if (filter.cursor) query = query.where("log_id", ">", decodeCursor(operation, filter.cursor));
+  let query = entries.selectFrom(table as "llm_decision_ledger");
   if (filter.stockCode) query = query.where("stock_code", "=", filter.stockCode);
   if (filter.tradeDate) query = query.where("trade_date", "=", filter.tradeDate);
   if (kind) query = query.where(kindColumn as "final_decision", "=", kind as FinalDecision);
@@ -63,5 +66,21 @@ export async function listEntries<Row extends { log_id: number }>(
     query = query.where(time, ">=", instantBound(operation, "from", filter.from, false));
   }
   if (filter.to) query = query.where(time, "<", instantBound(operation, "to", filter.to, true));
+  return query;
+}
+
+/** The page of `table` matching `filter` and, when given, `kind` in `kindColumn`. */
+export async function listEntries<Row extends { log_id: number }>(
+  db: Kysely<Database>,
+  operation: string,
+  table: EntryTable,
+  timeColumn: "decided_at" | "logged_at",
+  filter: EntryFilter,
+  kind: readonly ["final_decision" | "rejection_stage", string | undefined],
+): Promise<Page<Row>> {
+  const limit = pageLimit(operation, filter.limit);
+  let query = filteredEntries(db, operation, table, timeColumn, filter, kind).selectAll()
+    .orderBy("log_id").limit(limit + 1);
+  if (filter.cursor) query = query.where("log_id", ">", decodeCursor(operation, filter.cursor));
   return pageOf(await query.execute() as unknown as Row[], limit);
 }
