@@ -1,11 +1,12 @@
 /**
- * `deno task bench [name]`: runs the benchmarks (`archive`, `kis`, `collect`, `ingest`), or one by
+ * `deno task bench [name]`: runs the benchmarks (`archive`, `kis`, `collect`, `ingest`, `dashboard`), or one by
  * name; each prints its result as one JSON line.
  *
  * @module
  */
 import { benchArchive } from "./archive.ts";
 import { benchCollect } from "./collect.ts";
+import { benchDashboard } from "./dashboard.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchKis } from "./kis.ts";
 
@@ -14,6 +15,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   kis: benchKis,
   collect: benchCollect,
   ingest: benchIngest,
+  dashboard: benchDashboard,
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHMARKS);

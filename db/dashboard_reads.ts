@@ -55,8 +55,6 @@ export interface StockDayRecord {
   readonly tradeDate: string;
   /** Unix seconds of the day's first stored minute bar, or null when it has none. */
   readonly firstBar: number | null;
-  /** Unix seconds of the day's last stored minute bar, or null when it has none. */
-  readonly lastBar: number | null;
   /** The day's flow row, when one is stored. */
   readonly flow: {
     /** Shares traded that day as KIS reported it (0: no trade, e.g. a halt), or null. */
@@ -74,8 +72,8 @@ export function stockDayKey(stockCode: string, tradeDate: string): string {
 }
 
 /**
- * For each of `stockCodes` and each of `tradeDates` (KST days), what is stored: the span of its
- * minute bars and its flow row. Keyed by {@link stockDayKey}; every pair is present.
+ * For each of `stockCodes` and each of `tradeDates` (KST days), what is stored: its first minute
+ * bar and its flow row. Keyed by {@link stockDayKey}; every pair is present.
  */
 export async function stockDayRecords(
   db: Kysely<Database>,
@@ -86,25 +84,23 @@ export async function stockDayRecords(
   if (stockCodes.length === 0 || tradeDates.length === 0) return records;
   const codes = [...new Set(stockCodes)];
   const dates = [...new Set(tradeDates)].sort();
-  // Two primary-key seeks per stock and day: counting the bars would read every one of them
+  // One primary-key seek per stock and day: counting the bars would read every one of them
   // (~1.5 M for 200 stocks over 20 days, ten times slower).
-  const spans = await sql<
-    { code: string; date: string; first_bar: number | null; last_bar: number | null }
-  >`
+  const spans = await sql<{ code: string; date: string; first_bar: number | null }>`
     WITH codes(code) AS (VALUES ${sql.join(codes.map((code) => sql`(${code})`))}),
       days(date, day_start) AS (VALUES ${
     sql.join(dates.map((date) => sql`(${date}, ${kstInstant(date).getTime() / 1000})`))
   })
     SELECT code, date,
       (SELECT bar_time FROM stock_minute_price WHERE stock_code = code AND bar_time >= day_start
-        AND bar_time < day_start + ${DAY_SECONDS} ORDER BY bar_time LIMIT 1) AS first_bar,
-      (SELECT bar_time FROM stock_minute_price WHERE stock_code = code AND bar_time >= day_start
-        AND bar_time < day_start + ${DAY_SECONDS} ORDER BY bar_time DESC LIMIT 1) AS last_bar
+        AND bar_time < day_start + ${DAY_SECONDS} ORDER BY bar_time LIMIT 1) AS first_bar
     FROM codes, days`.execute(db);
   const flows = await db.selectFrom("market_flow_snapshot")
     .select(["stock_code", "trade_date", "volume", "individual_net_buy"])
     .where("stock_code", "in", codes).where("data_type", "=", "DAILY")
-    .where("trade_date", "in", dates).execute();
+    // A range per stock reads the (stock, day) index in one pass; 4,000 point lookups do not.
+    .where("trade_date", ">=", dates[0]).where("trade_date", "<=", dates[dates.length - 1])
+    .execute();
   const flowRows = new Map(flows.map((row) => [stockDayKey(row.stock_code, row.trade_date), row]));
   for (const span of spans.rows) {
     const key = stockDayKey(span.code, span.date);
@@ -113,7 +109,6 @@ export async function stockDayRecords(
       stockCode: span.code,
       tradeDate: span.date,
       firstBar: span.first_bar === null ? null : Number(span.first_bar),
-      lastBar: span.last_bar === null ? null : Number(span.last_bar),
       flow: flow ? { volume: flow.volume, investors: flow.individual_net_buy !== null } : null,
     });
   }
@@ -164,8 +159,8 @@ export interface EntryBrowsePage<Row> {
 }
 
 /**
- * The page `filter.page` of `table`'s entries matching `filter` (and `kind`), newest first by
- * when they happened (a late-logged entry sorts by its own time), with the number that match.
+ * The page `filter.page` of `table`'s entries matching `filter` (and `kind`), newest trade day
+ * first and, within a day, newest logged first; with the number that match.
  */
 export async function browseEntries<Row>(
   db: Kysely<Database>,
@@ -189,8 +184,8 @@ export async function browseEntries<Row>(
   }
   const counted = await query.select((eb) => eb.fn.countAll<number>().as("n"))
     .executeTakeFirstOrThrow();
-  const rows = await query.selectAll()
-    .orderBy(timeColumn as "decided_at", "desc").orderBy("log_id", "desc")
+  // Newest trade day first, then as logged: the trade-day index serves it without a sort.
+  const rows = await query.selectAll().orderBy("trade_date", "desc").orderBy("log_id", "desc")
     .limit(pageSize).offset((page - 1) * pageSize).execute();
   return { rows: rows as unknown as Row[], total: Number(counted.n) };
 }

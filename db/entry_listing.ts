@@ -5,7 +5,7 @@
  * @module
  */
 import type { Kysely } from "kysely";
-import { addDays, isTradeDate, kstInstant } from "../src/time.ts";
+import { addDays, isTradeDate, kstDate, kstInstant } from "../src/time.ts";
 import type { EntryTable } from "./entry_rows.ts";
 import { ArchiveInputError } from "./errors.ts";
 import { decodeCursor, type Page, pageLimit, pageOf } from "./paging.ts";
@@ -63,7 +63,10 @@ export function filteredEntries(
   if (filter.tradeDate) query = query.where("trade_date", "=", filter.tradeDate);
   if (kind) query = query.where(kindColumn as "final_decision", "=", kind as FinalDecision);
   if (filter.from) {
-    query = query.where(time, ">=", instantBound(operation, "from", filter.from, false));
+    const from = instantBound(operation, "from", filter.from, false);
+    // An entry's trade day is never before the KST day it happened on: the same bound on
+    // trade_date lets SQLite read only those days through the trade-day index.
+    query = query.where(time, ">=", from).where("trade_date", ">=", kstDate(new Date(from)));
   }
   if (filter.to) query = query.where(time, "<", instantBound(operation, "to", filter.to, true));
   return query;

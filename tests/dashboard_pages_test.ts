@@ -28,7 +28,8 @@ async function page(
 
 function cellState(html: string, code: string, date: string): string | undefined {
   const row = new RegExp(`<tr data-stock="${code}">([\\s\\S]*?)</tr>`).exec(html)?.[1] ?? "";
-  return new RegExp(`data-date="${date}" data-state="(\\w+)"`).exec(row)?.[1];
+  return new RegExp(`class="cell (\\w+)[^"]*" href="/stocks/${code}\\?date=${date}"`).exec(row)
+    ?.[1];
 }
 
 function tableRows(html: string, id: string): number {
@@ -55,7 +56,7 @@ Deno.test("dashboard overview: health, next runs, counts, runs, coverage grid, f
   assert.equal(cellState(html, FAILED_CODE, LAST_DAY), "missing");
   assert.equal(cellState(html, "051910", DAYS[0]), "complete");
   assert.match(html, /class="cell missing failed"/);
-  assert.equal((html.match(/data-state="complete"/g) ?? []).length, 5 * 20 - 3);
+  assert.equal((html.match(/class="cell complete" href=/g) ?? []).length, 5 * 20 - 3);
   // Failed stocks with their errors, names in Korean.
   assert.match(html, /Failed stocks \(2\)/);
   assert.ok(html.includes(FAILED_ERROR), "the failure's error is shown");

@@ -72,7 +72,7 @@ export function coverageGrid(
     cells: tradeDates.map((tradeDate) => {
       const cellKey = stockDayKey(stockCode, tradeDate);
       const record = records.get(cellKey) ??
-        { stockCode, tradeDate, firstBar: null, lastBar: null, flow: null };
+        { stockCode, tradeDate, firstBar: null, flow: null };
       return {
         tradeDate,
         state: coverageState(record),

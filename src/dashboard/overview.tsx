@@ -89,13 +89,13 @@ async function fileSize(path: string): Promise<number | null> {
   return total;
 }
 
+/** A cell's tooltip: short for a complete day (most of the grid), every fact otherwise. */
 function cellTitle(name: string | undefined, cell: CoverageCell): string {
+  if (cell.state === "complete" && cell.failures.length === 0) return `${cell.tradeDate}: complete`;
   const { record } = cell;
   const bars = record.firstBar === null
     ? "no minute bars"
-    : `minute bars ${formatKstMinute(record.firstBar * 1000)}–${
-      formatKstMinute(record.lastBar! * 1000)
-    }`;
+    : `minute bars from ${formatKstMinute(record.firstBar * 1000)}`;
   const flows = record.flow === null
     ? "no flows"
     : record.flow.investors
@@ -140,13 +140,11 @@ function CoverageGrid(
               </th>
               {row.cells.map((cell) => (
                 <td>
+                  {/* Kept small: 200 stocks × 20 days are 4,000 of these. */}
                   <a
                     class={`cell ${cell.state}${cell.failures.length > 0 ? " failed" : ""}`}
                     href={`/stocks/${row.stockCode}?date=${cell.tradeDate}`}
                     title={cellTitle(names.get(row.stockCode), cell)}
-                    data-date={cell.tradeDate}
-                    data-state={cell.state}
-                    aria-label={`${row.stockCode} ${cell.tradeDate} ${cell.state}`}
                   >
                   </a>
                 </td>
