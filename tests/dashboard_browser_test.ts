@@ -54,9 +54,14 @@ function assertClean(watched: WatchedPage, origin: string, what: string): void {
   assert.deepEqual(foreign, [], `${what}: requests to other origins`);
 }
 
-async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
+async function screenshot(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean; height?: number } = {},
+): Promise<void> {
   await Deno.mkdir(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage });
+  const clip = options.height ? { x: 0, y: 0, width: 1280, height: options.height } : undefined;
+  await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: options.fullPage, clip });
 }
 
 const PAGES = [
@@ -71,100 +76,102 @@ const PAGES = [
 
 Deno.test({
   name: chromiumPath
-    ? "dashboard in a browser: every page 200, no console error, no failed request, one origin"
+    ? "dashboard in a browser: pages, charts, paging and filters, phone width"
     : `dashboard in a browser: ${SKIPPED}`,
   ignore: !chromiumPath,
   sanitizeResources: false,
   sanitizeOps: false,
-  async fn() {
+  async fn(t) {
+    // One service and one browser for every step: launching Chromium is the slow part.
     await using api = await startDashboardApi();
     await using browser = await launchBrowser(chromiumPath!);
-    for (const path of PAGES) {
+    await t.step("every page 200, no console error, no failed request, one origin", async () => {
+      for (const path of PAGES) {
+        const watched = await browser.open();
+        const response = await watched.page.goto(`${api.url}${path}`);
+        assert.equal(response?.status(), 200, path);
+        await chartsSettled(watched.page);
+        assertClean(watched, api.url, path);
+        await watched.page.close();
+      }
+    });
+
+    await t.step("the stock page's charts draw, with one marker per entry of the day", async () => {
+      const { page } = await browser.open();
+      await page.goto(`${api.url}/stocks/005930`);
+      await chartsSettled(page);
+      assert.equal(await page.getAttribute("#minute-chart", "data-state"), "drawn");
+      assert.equal(await page.getAttribute("#flow-chart", "data-state"), "drawn");
+      assert.equal(await page.getAttribute("#flow-chart", "data-panes"), "4");
+      assert.ok(await colouredPixels(page, "#minute-chart") > 500, "candles drawn");
+      assert.ok(await colouredPixels(page, "#flow-chart") > 500, "net-buying bars drawn");
+      assert.equal(
+        await page.getAttribute("#minute-chart", "data-markers-drawn"),
+        String(MARKERS_ON_LAST_DAY),
+      );
+      assert.equal(await page.locator("#markers li").count(), MARKERS_ON_LAST_DAY);
+      await screenshot(page, "stock", { fullPage: true });
+      // The top of the page, as in the README: the candles, the day's flows and net buying.
+      await screenshot(page, "stock-top", { fullPage: true, height: 1440 });
+
+      // The day without minute bars says so instead of drawing an empty chart.
+      await page.goto(`${api.url}/stocks/000660?date=${PARTIAL_DAY}`);
+      await chartsSettled(page);
+      assert.equal(await page.getAttribute("#minute-chart", "data-state"), "empty");
+      assert.match(await page.innerText("#minute-chart"), /No minute bars are stored for this day/);
+      assert.equal(await page.getAttribute("#flow-chart", "data-state"), "drawn");
+
+      await page.goto(`${api.url}/`);
+      await screenshot(page, "overview");
+      await screenshot(page, "overview-full", { fullPage: true });
+    });
+
+    await t.step("paging and filters by clicking", async () => {
       const watched = await browser.open();
-      const response = await watched.page.goto(`${api.url}${path}`);
-      assert.equal(response?.status(), 200, path);
+      const { page } = watched;
+      await page.goto(`${api.url}/decisions`);
+      assert.equal(await page.locator("#entries tbody tr").count(), 100);
+      await page.click("a[rel=next]");
+      await page.waitForURL(/page=2/);
+      assert.equal(await page.locator("#entries tbody tr").count(), DECISION_COUNT - 100);
+
+      await page.fill("input[name=stock]", "삼성");
+      await page.selectOption("select[name=decision]", "BUY");
+      await page.fill("input[name=to]", LAST_DAY);
+      await page.click("form.filters button[type=submit]");
+      await page.waitForURL(/decision=BUY/);
+      const decisions = await page.locator("#entries td[data-col=final_decision]").allInnerTexts();
+      assert.ok(decisions.length > 0);
+      assert.ok(decisions.every((text) => text === "BUY"), decisions.join());
+      const stocks = await page.locator("#entries td[data-col=stock]").allInnerTexts();
+      assert.ok(stocks.every((text) => text.includes("삼성전자")), stocks.join());
+      assert.match(page.url(), /stock=%EC%82%BC%EC%84%B1/);
+      assertClean(watched, api.url, "decisions");
+
+      // A click on a grid cell opens that stock's day.
+      await page.goto(`${api.url}/`);
+      await page.click(`tr[data-stock="005930"] a[href$="date=${LAST_DAY}"]`);
+      await page.waitForURL(new RegExp(`/stocks/005930\\?date=${LAST_DAY}`));
+      await chartsSettled(page);
+      assert.equal(await page.getAttribute("#minute-chart", "data-state"), "drawn");
+    });
+
+    await t.step("at phone width nothing overflows the page", async () => {
+      const watched = await browser.open({ width: 390, height: 844 });
+      for (const path of ["/", "/stocks/005930", "/decisions", "/runs"]) {
+        await watched.page.goto(`${api.url}${path}`);
+        await chartsSettled(watched.page);
+        const overflow = await watched.page.evaluate(
+          "document.documentElement.scrollWidth - window.innerWidth",
+        );
+        assert.ok(Number(overflow) <= 0, `${path} is ${overflow}px wider than the phone`);
+      }
+      assertClean(watched, api.url, "phone");
+      await screenshot(watched.page, "phone-runs");
+      await watched.page.goto(`${api.url}/stocks/005930`);
       await chartsSettled(watched.page);
-      assertClean(watched, api.url, path);
-      await watched.page.close();
-    }
-  },
-});
-
-Deno.test({
-  name: chromiumPath
-    ? "dashboard in a browser: the stock page's charts draw, with one marker per entry of the day"
-    : `dashboard in a browser: ${SKIPPED}`,
-  ignore: !chromiumPath,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    await using api = await startDashboardApi();
-    await using browser = await launchBrowser(chromiumPath!);
-    const { page } = await browser.open();
-    await page.goto(`${api.url}/stocks/005930`);
-    await chartsSettled(page);
-    assert.equal(await page.getAttribute("#minute-chart", "data-state"), "drawn");
-    assert.equal(await page.getAttribute("#flow-chart", "data-state"), "drawn");
-    assert.equal(await page.getAttribute("#flow-chart", "data-panes"), "4");
-    assert.ok(await colouredPixels(page, "#minute-chart") > 500, "candles drawn");
-    assert.ok(await colouredPixels(page, "#flow-chart") > 500, "net-buying bars drawn");
-    assert.equal(
-      await page.getAttribute("#minute-chart", "data-markers-drawn"),
-      String(MARKERS_ON_LAST_DAY),
-    );
-    assert.equal(await page.locator("#markers li").count(), MARKERS_ON_LAST_DAY);
-    await screenshot(page, "stock", true);
-
-    // The day without minute bars says so instead of drawing an empty chart.
-    await page.goto(`${api.url}/stocks/000660?date=${PARTIAL_DAY}`);
-    await chartsSettled(page);
-    assert.equal(await page.getAttribute("#minute-chart", "data-state"), "empty");
-    assert.match(await page.innerText("#minute-chart"), /No minute bars are stored for this day/);
-    assert.equal(await page.getAttribute("#flow-chart", "data-state"), "drawn");
-
-    await page.goto(`${api.url}/`);
-    await screenshot(page, "overview");
-    await screenshot(page, "overview-full", true);
-  },
-});
-
-Deno.test({
-  name: chromiumPath
-    ? "dashboard in a browser: paging and filters by clicking"
-    : `dashboard in a browser: ${SKIPPED}`,
-  ignore: !chromiumPath,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    await using api = await startDashboardApi();
-    await using browser = await launchBrowser(chromiumPath!);
-    const watched = await browser.open();
-    const { page } = watched;
-    await page.goto(`${api.url}/decisions`);
-    assert.equal(await page.locator("#entries tbody tr").count(), 100);
-    await page.click("a[rel=next]");
-    await page.waitForURL(/page=2/);
-    assert.equal(await page.locator("#entries tbody tr").count(), DECISION_COUNT - 100);
-
-    await page.fill("input[name=stock]", "삼성");
-    await page.selectOption("select[name=decision]", "BUY");
-    await page.fill("input[name=to]", LAST_DAY);
-    await page.click("form.filters button[type=submit]");
-    await page.waitForURL(/decision=BUY/);
-    const decisions = await page.locator("#entries td[data-col=final_decision]").allInnerTexts();
-    assert.ok(decisions.length > 0);
-    assert.ok(decisions.every((text) => text === "BUY"), decisions.join());
-    const stocks = await page.locator("#entries td[data-col=stock]").allInnerTexts();
-    assert.ok(stocks.every((text) => text.includes("삼성전자")), stocks.join());
-    assert.match(page.url(), /stock=%EC%82%BC%EC%84%B1/);
-    assertClean(watched, api.url, "decisions");
-
-    // A click on a grid cell opens that stock's day.
-    await page.goto(`${api.url}/`);
-    await page.click(`tr[data-stock="005930"] a[href$="date=${LAST_DAY}"]`);
-    await page.waitForURL(new RegExp(`/stocks/005930\\?date=${LAST_DAY}`));
-    await chartsSettled(page);
-    assert.equal(await page.getAttribute("#minute-chart", "data-state"), "drawn");
+      await screenshot(watched.page, "phone-stock", { fullPage: true });
+    });
   },
 });
 
@@ -210,32 +217,5 @@ Deno.test({
     await page.click(".logout button");
     await page.waitForURL(`${api.url}/`);
     assert.equal(await page.locator("input[name=token]").count(), 1);
-  },
-});
-
-Deno.test({
-  name: chromiumPath
-    ? "dashboard in a browser: at phone width nothing overflows the page"
-    : `dashboard in a browser: ${SKIPPED}`,
-  ignore: !chromiumPath,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    await using api = await startDashboardApi();
-    await using browser = await launchBrowser(chromiumPath!);
-    const watched = await browser.open({ width: 390, height: 844 });
-    for (const path of ["/", "/stocks/005930", "/decisions", "/runs"]) {
-      await watched.page.goto(`${api.url}${path}`);
-      await chartsSettled(watched.page);
-      const overflow = await watched.page.evaluate(
-        "document.documentElement.scrollWidth - window.innerWidth",
-      );
-      assert.ok(Number(overflow) <= 0, `${path} is ${overflow}px wider than the phone`);
-    }
-    assertClean(watched, api.url, "phone");
-    await screenshot(watched.page, "phone-runs");
-    await watched.page.goto(`${api.url}/stocks/005930`);
-    await chartsSettled(watched.page);
-    await screenshot(watched.page, "phone-stock", true);
   },
 });

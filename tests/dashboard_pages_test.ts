@@ -66,6 +66,8 @@ Deno.test("dashboard overview: health, next runs, counts, runs, coverage grid, f
   assert.match(html, /Today&#39;s decisions \(3\)|Today's decisions \(3\)/);
   assert.match(html, /Today&#39;s rejections \(2\)|Today's rejections \(2\)/);
   assert.equal(tableRows(html, "runs"), 8);
+  assert.match(html, /<time datetime="2026-11-27T07:05:00.000Z">2026-11-27 16:05:00<\/time>/);
+  assert.match(html, /2 min 22 s/);
 });
 
 Deno.test("dashboard decisions: 100 a page, newest first, paging and every filter", async () => {
