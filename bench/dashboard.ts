@@ -15,6 +15,7 @@ import { Archivist } from "../db/archivist.ts";
 import { CONNECTION_PRAGMAS } from "../db/sqlite.ts";
 import { isKrxTradingDay } from "../src/calendar.ts";
 import { createApp } from "../src/http/app.ts";
+import { SeededRandom } from "../src/sim/random.ts";
 import { barTimeOf, kstInstant } from "../src/time.ts";
 import { round } from "./round.ts";
 
@@ -27,16 +28,12 @@ const BUDGET_MS = 150;
 const NOW = kstInstant("2026-11-27", "17:00");
 const RUNS = 15;
 
-function random(seed: number): () => number {
-  let state = seed;
-  return () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
-}
-
 /** Writes the year into the archive file at `path` with raw statements (seeding is not timed). */
 function seed(path: string, codes: readonly string[], days: readonly string[]): void {
   const db = new DatabaseSync(path);
   for (const pragma of CONNECTION_PRAGMAS) db.exec(pragma);
-  const next = random(7);
+  const random = new SeededRandom("bench", "dashboard");
+  const next = () => random.next();
   db.exec("BEGIN");
   const watch = db.prepare(
     "INSERT INTO watchlist (stock_code, stock_name, is_active) VALUES (?, ?, 1)",

@@ -10,7 +10,7 @@
  */
 import { type Kysely, sql } from "kysely";
 import { addDays, kstDate, kstInstant } from "../src/time.ts";
-import type { CollectionRunReport } from "./collection_runs.ts";
+import { type CollectionRunReport, withFailures } from "./collection_runs.ts";
 import { type EntryFilter, filteredEntries } from "./entry_listing.ts";
 import type { EntryTable } from "./entry_rows.ts";
 import { ArchiveInputError } from "./errors.ts";
@@ -132,14 +132,7 @@ export async function latestRunsOfDays(
       WHERE status <> 'skipped' AND trade_date IN (${sql.join(dates)})
       GROUP BY job, trade_date)`)
     .orderBy("trade_date", "desc").orderBy("job").execute();
-  if (runs.length === 0) return [];
-  const failures = await db.selectFrom("collection_run_failure").selectAll()
-    .where("run_id", "in", runs.map((r) => r.run_id)).orderBy("stock_code").execute();
-  return runs.map((run) => ({
-    ...run,
-    failures: failures.filter((f) => f.run_id === run.run_id)
-      .map(({ stock_code, error }) => ({ stock_code, error })),
-  }));
+  return withFailures(db, runs);
 }
 
 /** Filters of an entry listing read newest first, one numbered page at a time. */

@@ -22,25 +22,32 @@ function keywords(row: DecisionRow): string {
   return list.length === 0 ? NONE : list.join(", ");
 }
 
+/** The columns every entry table opens with: when it happened, its trade day, its stock. */
+function whenAndWhat<Row extends DecisionRow | ShadowRadarRow>(
+  time: keyof Row & ("decided_at" | "logged_at"),
+  header: string,
+): Column<Row>[] {
+  const at = (row: Row) => row[time] as string;
+  return [
+    {
+      key: time,
+      header,
+      cell: (row) => <time datetime={at(row)}>{formatKstDateTime(at(row))}</time>,
+    },
+    { key: "trade_date", header: "Trade day", cell: (row) => row.trade_date },
+    {
+      key: "stock",
+      header: "Stock",
+      cell: (row) => (
+        <StockLabel code={row.stock_code} name={row.stock_name} date={kstDate(new Date(at(row)))} />
+      ),
+    },
+  ];
+}
+
 /** The columns of a decision table. */
 export const DECISION_COLUMNS: readonly Column<DecisionRow>[] = [
-  {
-    key: "decided_at",
-    header: "Decided (KST)",
-    cell: (row) => <time datetime={row.decided_at}>{formatKstDateTime(row.decided_at)}</time>,
-  },
-  { key: "trade_date", header: "Trade day", cell: (row) => row.trade_date },
-  {
-    key: "stock",
-    header: "Stock",
-    cell: (row) => (
-      <StockLabel
-        code={row.stock_code}
-        name={row.stock_name}
-        date={kstDate(+new Date(row.decided_at))}
-      />
-    ),
-  },
+  ...whenAndWhat<DecisionRow>("decided_at", "Decided (KST)"),
   {
     key: "final_decision",
     header: "Decision",
@@ -70,23 +77,7 @@ export const DECISION_COLUMNS: readonly Column<DecisionRow>[] = [
 
 /** The columns of a rejection table. */
 export const REJECTION_COLUMNS: readonly Column<ShadowRadarRow>[] = [
-  {
-    key: "logged_at",
-    header: "Rejected (KST)",
-    cell: (row) => <time datetime={row.logged_at}>{formatKstDateTime(row.logged_at)}</time>,
-  },
-  { key: "trade_date", header: "Trade day", cell: (row) => row.trade_date },
-  {
-    key: "stock",
-    header: "Stock",
-    cell: (row) => (
-      <StockLabel
-        code={row.stock_code}
-        name={row.stock_name}
-        date={kstDate(+new Date(row.logged_at))}
-      />
-    ),
-  },
+  ...whenAndWhat<ShadowRadarRow>("logged_at", "Rejected (KST)"),
   {
     key: "rejection_stage",
     header: "Stage",
