@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Hono } from "hono";
+import "lightweight-charts/package.json" with { type: "json" };
 
 /** A file the dashboard serves under `/assets/`. */
 interface Asset {
@@ -16,7 +17,8 @@ interface Asset {
 }
 
 function chartLibrary(): URL {
-  // The package exports no subpath for its standalone build; its package.json is exported.
+  // The package exports no subpath for its standalone build; its package.json is exported, and
+  // importing it (above) puts the package in the module graph, so Deno fetches it before start.
   const manifest = import.meta.resolve("lightweight-charts/package.json");
   return new URL("dist/lightweight-charts.standalone.production.js", manifest);
 }
