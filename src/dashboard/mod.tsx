@@ -48,6 +48,8 @@ const pageHeaders: MiddlewareHandler = secureHeaders({
   },
   referrerPolicy: "no-referrer",
   crossOriginEmbedderPolicy: false,
+  // A loopback service speaks http; HSTS would be ignored there and surprising behind a proxy.
+  strictTransportSecurity: false,
 });
 
 /** The dashboard as a Hono app, to mount on the API's app with `app.route("/", …)`. */
