@@ -33,6 +33,7 @@ const app = createApp({
   token: config.token,
   regretThresholdPct: config.regretThresholdPct,
   collection: () => client ? { enabled: true } : { enabled: false, reason: collectionOff },
+  schedule: config.schedule,
 });
 let server: HttpServer;
 try {

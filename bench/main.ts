@@ -1,11 +1,12 @@
 /**
  * `deno task bench [name]`: runs the benchmarks (`archive`, `kis`, `collect`, `ingest`,
- * `outcomes`), or one by name; each prints its result as one JSON line.
+ * `outcomes`, `dashboard`), or one by name; each prints its result as one JSON line.
  *
  * @module
  */
 import { benchArchive } from "./archive.ts";
 import { benchCollect } from "./collect.ts";
+import { benchDashboard } from "./dashboard.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchKis } from "./kis.ts";
 import { benchOutcomes } from "./outcomes.ts";
@@ -16,6 +17,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   collect: benchCollect,
   ingest: benchIngest,
   outcomes: benchOutcomes,
+  dashboard: benchDashboard,
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHMARKS);

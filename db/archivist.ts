@@ -34,6 +34,19 @@ import {
   upsertDailyPricesIn,
   validateDailyPrice,
 } from "./daily_prices.ts";
+import {
+  type ArchiveCounts,
+  archiveCounts,
+  type BarDays,
+  barDays,
+  browseEntries,
+  type EntryBrowseFilter,
+  type EntryBrowsePage,
+  latestRunsOfDays,
+  type StockDayRecord,
+  stockDayRecords,
+  stockNames,
+} from "./dashboard_reads.ts";
 import type { DecisionEntry, RejectionEntry, WatchlistEntry } from "./entries.ts";
 import { type EntryFilter, listEntries } from "./entry_listing.ts";
 import { DECISIONS, logEntriesIn, type LoggedEntries, REJECTIONS } from "./entry_log.ts";
@@ -109,6 +122,13 @@ export type {
   Scorecard,
   ScoreFigures,
 } from "./outcome_reports.ts";
+export type {
+  ArchiveCounts,
+  BarDays,
+  EntryBrowseFilter,
+  EntryBrowsePage,
+  StockDayRecord,
+} from "./dashboard_reads.ts";
 export type { EntryFilter } from "./entry_listing.ts";
 export type { LoggedEntries } from "./entry_log.ts";
 export type { IdempotencyOptions } from "./idempotency.ts";
@@ -692,5 +712,57 @@ export class Archivist implements AsyncDisposable {
       { name, holder },
       (trx) => releaseLeaseIn(trx, name, holder),
     );
+  }
+
+  // ── Reads for the dashboard ───────────────────────────────────────────────────────────────
+
+  /** Row counts of the archive's tables (minute bars aside). */
+  archiveCounts(): Promise<ArchiveCounts> {
+    return archiveCounts(this.#db);
+  }
+
+  /** What is stored per stock and KST trading day (bars, flow row), keyed `{code}|{date}`. */
+  stockDayRecords(
+    stockCodes: readonly string[],
+    tradeDates: readonly string[],
+  ): Promise<Map<string, StockDayRecord>> {
+    return stockDayRecords(this.#db, stockCodes, tradeDates);
+  }
+
+  /** The newest run that collected, per job and day of `tradeDates`, with its failed stocks. */
+  latestRunsOfDays(tradeDates: readonly string[]): Promise<CollectionRunReport[]> {
+    return latestRunsOfDays(this.#db, tradeDates);
+  }
+
+  /** One numbered page of decisions, newest first, with the number matching. */
+  browseDecisions(
+    filter: EntryBrowseFilter & { readonly finalDecision?: DecisionRow["final_decision"] },
+  ): Promise<EntryBrowsePage<DecisionRow>> {
+    return browseEntries(this.#db, "browseDecisions", "llm_decision_ledger", "decided_at", filter, [
+      "final_decision",
+      filter.finalDecision,
+    ]);
+  }
+
+  /** One numbered page of rejections, newest first, with the number matching. */
+  browseRejections(
+    filter: EntryBrowseFilter & {
+      readonly rejectionStage?: NonNullable<ShadowRadarRow["rejection_stage"]>;
+    },
+  ): Promise<EntryBrowsePage<ShadowRadarRow>> {
+    return browseEntries(this.#db, "browseRejections", "shadow_radar_log", "logged_at", filter, [
+      "rejection_stage",
+      filter.rejectionStage,
+    ]);
+  }
+
+  /** The Korean names the archive knows for `stockCodes` (watchlist first, then Scout's). */
+  stockNames(stockCodes: readonly string[]): Promise<Map<string, string>> {
+    return stockNames(this.#db, stockCodes);
+  }
+
+  /** The days with minute bars of a stock around `tradeDate` (or its latest, without one). */
+  barDays(stockCode: string, tradeDate?: string): Promise<BarDays> {
+    return barDays(this.#db, stockCode, tradeDate);
   }
 }

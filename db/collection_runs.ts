@@ -126,7 +126,14 @@ export async function listRuns(
     .orderBy("started_at", "desc").orderBy(sql`rowid`, "desc").limit(limit);
   if (options.job) query = query.where("job", "=", options.job);
   if (options.tradeDate) query = query.where("trade_date", "=", options.tradeDate);
-  const runs = await query.execute();
+  return withFailures(db, await query.execute());
+}
+
+/** `runs` with the stocks that failed in each. */
+export async function withFailures(
+  db: Kysely<Database>,
+  runs: readonly CollectionRunRow[],
+): Promise<CollectionRunReport[]> {
   if (runs.length === 0) return [];
   const failures = await db.selectFrom("collection_run_failure").selectAll()
     .where("run_id", "in", runs.map((r) => r.run_id)).orderBy("stock_code").execute();

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Kysely } from "kysely";
-import { addDays, isTradeDate, kstInstant } from "../src/time.ts";
+import { addDays, isTradeDate, kstDate, kstInstant } from "../src/time.ts";
 import type { EntryTable } from "./entry_rows.ts";
 import { ArchiveInputError } from "./errors.ts";
 import { decodeCursor, type Page, pageLimit, pageOf } from "./paging.ts";
@@ -45,6 +45,38 @@ export function instantBound(
   return new Date(end ? time + 1 : time).toISOString();
 }
 
+/** The columns both entry tables share, typed as the ledger's (the time and kind columns differ). */
+type EntryDatabase = Pick<Database, "llm_decision_ledger">;
+
+/**
+ * The rows of `table` matching `filter` (its cursor and limit aside) and, when given, `kind` in
+ * `kindColumn`: a query the caller orders and pages.
+ */
+export function filteredEntries(
+  db: Kysely<Database>,
+  operation: string,
+  table: EntryTable,
+  timeColumn: "decided_at" | "logged_at",
+  filter: Omit<EntryFilter, "limit" | "cursor">,
+  [kindColumn, kind]: readonly ["final_decision" | "rejection_stage", string | undefined],
+) {
+  // Both entry tables share every filtered column but the time and the kind: one typed query.
+  const entries = db as unknown as Kysely<EntryDatabase>;
+  const time = timeColumn as "decided_at";
+  let query = entries.selectFrom(table as "llm_decision_ledger");
+  if (filter.stockCode) query = query.where("stock_code", "=", filter.stockCode);
+  if (filter.tradeDate) query = query.where("trade_date", "=", filter.tradeDate);
+  if (kind) query = query.where(kindColumn as "final_decision", "=", kind as FinalDecision);
+  if (filter.from) {
+    const from = instantBound(operation, "from", filter.from, false);
+    // An entry's trade day is never before the KST day it happened on: the same bound on
+    // trade_date lets SQLite read only those days through the trade-day index.
+    query = query.where(time, ">=", from).where("trade_date", ">=", kstDate(new Date(from)));
+  }
+  if (filter.to) query = query.where(time, "<", instantBound(operation, "to", filter.to, true));
+  return query;
+}
+
 /** The page of `table` matching `filter` and, when given, `kind` in `kindColumn`. */
 export async function listEntries<Row extends { log_id: number }>(
   db: Kysely<Database>,
@@ -52,21 +84,11 @@ export async function listEntries<Row extends { log_id: number }>(
   table: EntryTable,
   timeColumn: "decided_at" | "logged_at",
   filter: EntryFilter,
-  [kindColumn, kind]: readonly ["final_decision" | "rejection_stage", string | undefined],
+  kind: readonly ["final_decision" | "rejection_stage", string | undefined],
 ): Promise<Page<Row>> {
   const limit = pageLimit(operation, filter.limit);
-  // Both entry tables share every filtered column but the time and the kind: one typed query.
-  const entries = db as unknown as Kysely<Pick<Database, "llm_decision_ledger">>;
-  const time = timeColumn as "decided_at";
-  let query = entries.selectFrom(table as "llm_decision_ledger").selectAll().orderBy("log_id")
-    .limit(limit + 1);
+  let query = filteredEntries(db, operation, table, timeColumn, filter, kind).selectAll()
+    .orderBy("log_id").limit(limit + 1);
   if (filter.cursor) query = query.where("log_id", ">", decodeCursor(operation, filter.cursor));
-  if (filter.stockCode) query = query.where("stock_code", "=", filter.stockCode);
-  if (filter.tradeDate) query = query.where("trade_date", "=", filter.tradeDate);
-  if (kind) query = query.where(kindColumn as "final_decision", "=", kind as FinalDecision);
-  if (filter.from) {
-    query = query.where(time, ">=", instantBound(operation, "from", filter.from, false));
-  }
-  if (filter.to) query = query.where(time, "<", instantBound(operation, "to", filter.to, true));
   return pageOf(await query.execute() as unknown as Row[], limit);
 }

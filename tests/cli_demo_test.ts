@@ -23,6 +23,7 @@ Deno.test("demo: simulator + service + one collection into its own database, the
   assert.match(stdout, /daily +\d{4}-\d{2}-\d{2} +succeeded: 8 stocks/);
   assert.match(stdout, /Logged 600 synthetic Scout decisions and rejections/);
   assert.match(stdout, new RegExp(`http://127\\.0\\.0\\.1:${port}/v1/minute-bars/005930\\?date=`));
+  assert.match(stdout, new RegExp(`Open the dashboard:\\s+http://127\\.0\\.0\\.1:${port}/\\n`));
 
   await using archivist = await Archivist.open(`${dir.path}/data/demo.db`);
   assert.equal((await archivist.watchlist()).length, 5);

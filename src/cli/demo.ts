@@ -219,7 +219,10 @@ async function main(): Promise<void> {
     await archivist.close();
 
     console.log(`
-Open:
+Open the dashboard:
+  ${url}/
+
+Or the API:
   ${url}/health
   ${url}/v1/runs
   ${url}/v1/watchlist

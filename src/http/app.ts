@@ -9,6 +9,7 @@ import { z } from "zod";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { ArchiveInputError, ArchiveWriteError, IdempotencyConflictError } from "../../db/errors.ts";
+import { dashboardApp, dashboardSession } from "../dashboard/mod.tsx";
 import { getLogger } from "../log.ts";
 import { bearerAuth } from "./auth.ts";
 import { addDailyPriceRoutes } from "./daily_prices.ts";
@@ -112,7 +113,8 @@ export function createApp(options: AppOptions): OpenAPIHono {
       ),
   }));
   if (options.token) {
-    app.use("/v1/*", bearerAuth(options.token));
+    // The dashboard's charts read /v1/* from the browser with its session cookie.
+    app.use("/v1/*", bearerAuth(options.token, dashboardSession(options.token).admitsRead));
   }
 
   addDecisionRoutes(app, options);
@@ -125,6 +127,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   addRunRoutes(app, options);
   addHealthRoute(app, options);
   addPingRoute(app);
+  app.route("/", dashboardApp(options));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

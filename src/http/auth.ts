@@ -5,7 +5,7 @@
  * @module
  */
 import { timingSafeEqual } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { isLoopbackHost } from "../config.ts";
 import { HttpProblem, PROBLEM_TYPES } from "./problem.ts";
 
@@ -25,19 +25,32 @@ function unauthorized(detail: string, error?: string): HttpProblem {
 }
 
 /**
- * Middleware requiring `Authorization: Bearer <token>`; answers 401 problems with
- * `WWW-Authenticate: Bearer`.
+ * A constant-time check of candidates against `token`: digests of equal length let
+ * `timingSafeEqual` compare without leaking the token's length.
  */
-export function bearerAuth(token: string): MiddlewareHandler {
+export function tokenVerifier(token: string): (candidate: string) => Promise<boolean> {
   const expected = sha256(token);
+  return async (candidate) => timingSafeEqual(await sha256(candidate), await expected);
+}
+
+/**
+ * Middleware requiring `Authorization: Bearer <token>`; answers 401 problems with
+ * `WWW-Authenticate: Bearer`. A request without the header passes when `alternative` admits it
+ * (the dashboard's session cookie on reads).
+ */
+export function bearerAuth(
+  token: string,
+  alternative?: (c: Context) => Promise<boolean>,
+): MiddlewareHandler {
+  const matches = tokenVerifier(token);
   return async (c, next) => {
     const header = c.req.header("authorization");
+    if (!header && alternative && await alternative(c)) return await next();
     if (!header) {
       throw unauthorized("send the Archivist token as `Authorization: Bearer <ARCHIVIST_TOKEN>`");
     }
     const match = /^Bearer +(\S+) *$/i.exec(header);
-    // Digests of equal length let timingSafeEqual compare without leaking the token's length.
-    if (!match || !timingSafeEqual(await sha256(match[1]), await expected)) {
+    if (!match || !await matches(match[1])) {
       throw unauthorized(
         "the bearer token is wrong; send ARCHIVIST_TOKEN as `Authorization: Bearer <token>`",
         "invalid_token",

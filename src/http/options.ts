@@ -5,6 +5,7 @@
  * @module
  */
 import type { Archivist } from "../../db/archivist.ts";
+import type { Config } from "../config.ts";
 
 /** What the app serves and how. */
 export interface AppOptions {
@@ -18,4 +19,6 @@ export interface AppOptions {
   readonly regretThresholdPct?: number;
   /** Whether collection runs in this process, shown in `/health`. */
   readonly collection?: () => { enabled: boolean; reason?: string };
+  /** The KST times of the scheduled jobs, for the dashboard's next runs (`Config.schedule`). */
+  readonly schedule?: Config["schedule"];
 }
