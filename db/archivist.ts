@@ -40,9 +40,11 @@ import {
   type BarDays,
   barDays,
   browseEntries,
+  decisionOutcomesOf,
   type EntryBrowseFilter,
   type EntryBrowsePage,
   latestRunsOfDays,
+  rejectionOutcomesOf,
   type StockDayRecord,
   stockDayRecords,
   stockNames,
@@ -735,25 +737,54 @@ export class Archivist implements AsyncDisposable {
   }
 
   /** One numbered page of decisions, newest first, with the number matching. */
-  browseDecisions(
+  async browseDecisions(
     filter: EntryBrowseFilter & { readonly finalDecision?: DecisionRow["final_decision"] },
   ): Promise<EntryBrowsePage<DecisionRow>> {
-    return browseEntries(this.#db, "browseDecisions", "llm_decision_ledger", "decided_at", filter, [
-      "final_decision",
-      filter.finalDecision,
-    ]);
+    if (filter.outcomeStatus) await this.refreshOutcomes();
+    return await browseEntries(
+      this.#db,
+      "browseDecisions",
+      "llm_decision_ledger",
+      "decided_at",
+      filter,
+      ["final_decision", filter.finalDecision],
+    );
   }
 
   /** One numbered page of rejections, newest first, with the number matching. */
-  browseRejections(
+  async browseRejections(
     filter: EntryBrowseFilter & {
       readonly rejectionStage?: NonNullable<ShadowRadarRow["rejection_stage"]>;
     },
   ): Promise<EntryBrowsePage<ShadowRadarRow>> {
-    return browseEntries(this.#db, "browseRejections", "shadow_radar_log", "logged_at", filter, [
-      "rejection_stage",
-      filter.rejectionStage,
-    ]);
+    if (filter.outcomeStatus) await this.refreshOutcomes();
+    return await browseEntries(
+      this.#db,
+      "browseRejections",
+      "shadow_radar_log",
+      "logged_at",
+      filter,
+      ["rejection_stage", filter.rejectionStage],
+    );
+  }
+
+  /** The outcomes of the decisions `logIds` (e.g. a page's), keyed by `log_id`. */
+  async decisionOutcomesOf(logIds: readonly number[]): Promise<Map<number, DecisionOutcome>> {
+    await this.refreshOutcomes();
+    return await decisionOutcomesOf(this.#db, logIds);
+  }
+
+  /**
+   * The outcomes of the rejections `logIds`, keyed by `log_id`; `regret` at `thresholdPct`
+   * (default {@link DEFAULT_REGRET_THRESHOLD_PCT}).
+   */
+  async rejectionOutcomesOf(
+    logIds: readonly number[],
+    options: { readonly thresholdPct?: number } = {},
+  ): Promise<Map<number, RejectionOutcome>> {
+    const thresholdPct = checkThreshold("rejectionOutcomesOf", options.thresholdPct);
+    await this.refreshOutcomes();
+    return await rejectionOutcomesOf(this.#db, logIds, thresholdPct);
   }
 
   /** The Korean names the archive knows for `stockCodes` (watchlist first, then Scout's). */

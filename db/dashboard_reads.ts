@@ -14,7 +14,14 @@ import { type CollectionRunReport, withFailures } from "./collection_runs.ts";
 import { type EntryFilter, filteredEntries } from "./entry_listing.ts";
 import type { EntryTable } from "./entry_rows.ts";
 import { ArchiveInputError } from "./errors.ts";
-import type { Database } from "./schema.ts";
+import {
+  type DecisionOutcome,
+  decisionOutcomes,
+  type RejectionOutcome,
+  rejectionOutcomes,
+  toRejectionOutcome,
+} from "./outcome_listing.ts";
+import type { Database, OutcomeStatus } from "./schema.ts";
 
 /** How many rows each kind of record has. */
 export interface ArchiveCounts {
@@ -139,6 +146,11 @@ export async function latestRunsOfDays(
 export interface EntryBrowseFilter extends Omit<EntryFilter, "limit" | "cursor"> {
   /** Only entries whose stock name contains this text. */
   readonly stockNameContains?: string;
+  /**
+   * Only entries whose outcome is in this state (an entry without an outcome row is pending).
+   * Outcome rows must be caught up first (`Archivist.refreshOutcomes`).
+   */
+  readonly outcomeStatus?: OutcomeStatus;
   /** 1-based page number. */
   readonly page: number;
   /** Rows per page, 1–1000. */
@@ -175,12 +187,50 @@ export async function browseEntries<Row>(
     const escaped = filter.stockNameContains.replace(/[\\%_]/g, (c) => `\\${c}`);
     query = query.where(sql<boolean>`stock_name LIKE ${`%${escaped}%`} ESCAPE '\\'`);
   }
+  if (filter.outcomeStatus) {
+    // Both outcome tables share the filtered columns: typed as the decisions'.
+    const outcomes = db.selectFrom(OUTCOME_TABLES[table] as "decision_outcome").select("log_id");
+    // As the outcome listings read it: an entry without a row yet is pending.
+    query = filter.outcomeStatus === "pending"
+      ? query.where("log_id", "not in", outcomes.where("status", "<>", "pending"))
+      : query.where("log_id", "in", outcomes.where("status", "=", filter.outcomeStatus));
+  }
   const counted = await query.select((eb) => eb.fn.countAll<number>().as("n"))
     .executeTakeFirstOrThrow();
   // Newest trade day first, then as logged: the trade-day index serves it without a sort.
   const rows = await query.selectAll().orderBy("trade_date", "desc").orderBy("log_id", "desc")
     .limit(pageSize).offset((page - 1) * pageSize).execute();
   return { rows: rows as unknown as Row[], total: Number(counted.n) };
+}
+
+/** The outcome table of each entry table. */
+const OUTCOME_TABLES = {
+  llm_decision_ledger: "decision_outcome",
+  shadow_radar_log: "rejection_outcome",
+} as const satisfies Record<EntryTable, keyof Database>;
+
+/**
+ * The outcomes of the decisions `logIds` (one page of a listing), keyed by `log_id`; an entry
+ * without an outcome row yet is pending with every value null, as in the outcome listings.
+ */
+export async function decisionOutcomesOf(
+  db: Kysely<Database>,
+  logIds: readonly number[],
+): Promise<Map<number, DecisionOutcome>> {
+  if (logIds.length === 0) return new Map();
+  const rows = await decisionOutcomes(db).where("e.log_id", "in", [...logIds]).execute();
+  return new Map(rows.map((row) => [row.log_id, row]));
+}
+
+/** The outcomes of the rejections `logIds`, `regret` at `thresholdPct`, keyed by `log_id`. */
+export async function rejectionOutcomesOf(
+  db: Kysely<Database>,
+  logIds: readonly number[],
+  thresholdPct: number,
+): Promise<Map<number, RejectionOutcome>> {
+  if (logIds.length === 0) return new Map();
+  const rows = await rejectionOutcomes(db).where("e.log_id", "in", [...logIds]).execute();
+  return new Map(rows.map((row) => [row.log_id, toRejectionOutcome(row, thresholdPct)]));
 }
 
 /**

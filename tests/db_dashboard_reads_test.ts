@@ -2,7 +2,9 @@
  * The dashboard's reads of the archive (`db/dashboard_reads.ts`) on a real file.
  */
 import assert from "node:assert/strict";
+import { recentTradingDays } from "../collectors/dates.ts";
 import { stockDayKey } from "../db/dashboard_reads.ts";
+import { isKrxTradingDay } from "../src/calendar.ts";
 import { barTimeOf, kstInstant } from "../src/time.ts";
 import { tempArchive } from "./helpers.ts";
 
@@ -149,6 +151,77 @@ Deno.test("dashboard reads: entries newest trade day first, numbered pages, name
   await assert.rejects(
     archivist.browseDecisions({ page: 0, pageSize: 10 }),
     /page: expected a page number from 1/,
+  );
+});
+
+Deno.test("dashboard reads: entries by outcome status, and the outcomes of a page's rows", async () => {
+  await using archive = await tempArchive();
+  const { archivist } = archive;
+  // 25 trading days of candles at 100원; T5 of the first day closes at 110, its T3 rises to 105.
+  const days = recentTradingDays("2026-11-20", 25, isKrxTradingDay);
+  await archivist.upsertDailyPrices(days.map((trade_date, i) => ({
+    stock_code: "005930",
+    trade_date,
+    open: 100,
+    high: i === 3 ? 105 : i === 5 ? 110 : 100,
+    low: 100,
+    close: i === 5 ? 110 : 100,
+    volume: 1_000,
+    value: 100_000,
+  })));
+  const at = (date: string) => kstInstant(date, "10:00").toISOString();
+  const entry = { stock_code: "005930", stock_name: "삼성전자", thinking_called: null };
+  const logged = await archivist.logDecisions([
+    { ...entry, final_decision: "BUY", decided_at: at(days[0]) }, // T1…T20 stored: complete
+    { ...entry, final_decision: "SELL", decided_at: at(days[10]) }, // T15 on missing: partial
+    { ...entry, final_decision: "HOLD", decided_at: at("2026-11-25") }, // no candle: pending
+  ]);
+  const [complete, partial, pending] = logged.ids;
+  for (
+    const [status, expected] of [
+      ["complete", [complete]],
+      ["partial", [partial]],
+      ["pending", [pending]],
+    ] as const
+  ) {
+    const page = await archivist.browseDecisions({ outcomeStatus: status, page: 1, pageSize: 10 });
+    assert.deepEqual(page.rows.map((row) => row.log_id), expected, status);
+    assert.equal(page.total, 1, status);
+    // The same entries as the outcome listing's filter.
+    const listed = await archivist.listDecisionOutcomes({ status, limit: 1000 });
+    assert.deepEqual(listed.items.map((item) => item.log_id), expected, status);
+  }
+
+  const outcomes = await archivist.decisionOutcomesOf([complete, partial, pending, 999]);
+  assert.equal(outcomes.size, 3, "an unknown log_id has no outcome");
+  const tenPct = (110 / 100 - 1) * 100;
+  assert.equal(outcomes.get(complete)!.ret_5d_pct, tenPct);
+  assert.equal(outcomes.get(complete)!.edge_5d_pct, tenPct);
+  assert.equal(outcomes.get(partial)!.edge_1d_pct, 0, "a flat SELL");
+  assert.equal(outcomes.get(pending)!.reference_close, null);
+  assert.equal((await archivist.decisionOutcomesOf([])).size, 0);
+
+  // A rejection logged just now has its outcome at once; regret at the threshold asked for.
+  const rejected = await archivist.logRejections([
+    { ...entry, rejection_stage: "GATE", logged_at: at(days[0]) },
+  ]);
+  const id = rejected.ids[0];
+  const at4 = (await archivist.rejectionOutcomesOf([id])).get(id)!;
+  assert.equal(at4.max_high_5d_pct, tenPct);
+  assert.equal(at4.regret, true);
+  const at12 = (await archivist.rejectionOutcomesOf([id], { thresholdPct: 12 })).get(id)!;
+  assert.equal(at12.regret, false);
+  assert.equal(at12.good_rejection, false, "5-day return +10 %: not a good rejection");
+  const gate = await archivist.browseRejections({
+    rejectionStage: "GATE",
+    outcomeStatus: "complete",
+    page: 1,
+    pageSize: 10,
+  });
+  assert.deepEqual(gate.rows.map((row) => row.log_id), [id]);
+  await assert.rejects(
+    archivist.rejectionOutcomesOf([id], { thresholdPct: 0 }),
+    /threshold_pct: expected a percentage above 0/,
   );
 });
 
