@@ -10,12 +10,14 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { findChromium, launchBrowser, type WatchedPage } from "./fixtures/browser.ts";
 import {
+  DAYS,
   DECISION_COUNT,
   LAST_DAY,
   MARKERS_ON_LAST_DAY,
   PARTIAL_DAY,
 } from "./fixtures/dashboard_archive.ts";
 import { startDashboardApi, TEST_TOKEN } from "./fixtures/dashboard_api.ts";
+import { formatInt, formatRate } from "../src/dashboard/format.ts";
 
 const chromiumPath = findChromium();
 const SCREENSHOTS = new URL("../test-output/screenshots/", import.meta.url).pathname;
@@ -71,6 +73,10 @@ const PAGES = [
   "/decisions",
   "/decisions?page=2",
   "/rejections?stage=JUDGE",
+  "/rejections?status=pending",
+  "/reports/regret",
+  `/reports/regret?from=${DAYS[0]}&threshold_pct=3`,
+  "/reports/scorecard",
   "/runs",
 ] as const;
 
@@ -100,6 +106,16 @@ Deno.test({
       const { page } = await browser.open();
       await page.goto(`${api.url}/stocks/005930`);
       await chartsSettled(page);
+      // The daily chart: a year of candles, one marker per decision and rejection of the stock.
+      assert.equal(await page.getAttribute("#daily-chart", "data-state"), "drawn");
+      assert.ok(await colouredPixels(page, "#daily-chart") > 500, "daily candles drawn");
+      const filter = { stockCode: "005930", page: 1, pageSize: 1 };
+      const entries = (await api.archivist.browseDecisions(filter)).total +
+        (await api.archivist.browseRejections(filter)).total;
+      assert.ok(entries > MARKERS_ON_LAST_DAY);
+      assert.equal(await page.getAttribute("#daily-chart", "data-markers-drawn"), String(entries));
+      assert.equal(await page.getAttribute("#daily-markers", "data-count"), String(entries));
+      assert.match(await page.innerText("#daily-markers"), /▲ \d+ BUY · ▼ \d+ SELL/);
       assert.equal(await page.getAttribute("#minute-chart", "data-state"), "drawn");
       assert.equal(await page.getAttribute("#flow-chart", "data-state"), "drawn");
       assert.equal(await page.getAttribute("#flow-chart", "data-panes"), "4");
@@ -114,6 +130,18 @@ Deno.test({
       // The top of the page, as in the README: the candles, the day's flows and net buying.
       await screenshot(page, "stock-top", { fullPage: true, height: 1440 });
 
+      // Pointing at a daily candle tells its prices; clicking it opens that day.
+      const box = (await page.locator("#daily-chart").boundingBox())!;
+      await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+      await page.waitForFunction(
+        `/^\\d{4}-\\d\\d-\\d\\d · open /.test(document.getElementById("daily-legend").textContent)`,
+      );
+      const pointed = (await page.innerText("#daily-legend")).slice(0, 10);
+      await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.5);
+      await page.waitForURL(new RegExp(`/stocks/005930\\?date=${pointed}$`));
+      await chartsSettled(page);
+      assert.equal(await page.getAttribute("#daily-chart", "data-state"), "drawn");
+
       // The day without minute bars says so instead of drawing an empty chart.
       await page.goto(`${api.url}/stocks/000660?date=${PARTIAL_DAY}`);
       await chartsSettled(page);
@@ -124,6 +152,58 @@ Deno.test({
       await page.goto(`${api.url}/`);
       await screenshot(page, "overview");
       await screenshot(page, "overview-full", { fullPage: true });
+    });
+
+    await t.step("the report pages show the Archivist's figures and draw their bars", async () => {
+      const watched = await browser.open();
+      const { page } = watched;
+      await page.goto(`${api.url}/reports/regret`);
+      await chartsSettled(page);
+      const regret = await api.archivist.regretReport({ thresholdPct: 4 });
+      assert.equal(await page.getAttribute("#regret-chart", "data-state"), "drawn");
+      assert.equal(
+        await page.getAttribute("#regret-chart", "data-categories"),
+        String(regret.by_stage.length),
+      );
+      assert.ok(await colouredPixels(page, "#regret-chart") > 500, "regret bars drawn");
+      assert.deepEqual(
+        await page.locator('#regret-by-stage td[data-col="regrets"]').allInnerTexts(),
+        regret.by_stage.map((stage) => formatInt(stage.regrets)),
+      );
+      assert.match(
+        await page.innerText("#regret-summary"),
+        new RegExp(formatRate(regret.regret_rate)),
+      );
+      await screenshot(page, "regret", { fullPage: true, height: 1100 });
+
+      // The threshold by the form.
+      await page.fill("input[name=threshold_pct]", "2");
+      await page.click("form.filters button[type=submit]");
+      await page.waitForURL(/threshold_pct=2/);
+      await chartsSettled(page);
+      const atTwo = await api.archivist.regretReport({ thresholdPct: 2 });
+      assert.match(await page.innerText("#regret-summary"), new RegExp(`${atTwo.regrets} \\(`));
+
+      await page.goto(`${api.url}/reports/scorecard`);
+      await chartsSettled(page);
+      const card = await api.archivist.scorecard();
+      for (
+        const [id, rows] of [
+          ["decision-chart", card.by_decision],
+          ["bucket-chart", card.by_score_bucket],
+          ["regime-chart", card.by_regime],
+        ] as const
+      ) {
+        assert.equal(await page.getAttribute(`#${id}`, "data-state"), "drawn", id);
+        assert.equal(await page.getAttribute(`#${id}`, "data-categories"), String(rows.length));
+        assert.ok(await colouredPixels(page, `#${id}`) > 100, `${id} bars drawn`);
+      }
+      assert.deepEqual(
+        await page.locator('#scorecard-by-decision td[data-col="win_rate_5d"]').allInnerTexts(),
+        card.by_decision.map((row) => formatRate(row.win_rate_5d)),
+      );
+      await screenshot(page, "scorecard", { fullPage: true });
+      assertClean(watched, api.url, "reports");
     });
 
     await t.step("paging and filters by clicking", async () => {
@@ -158,7 +238,16 @@ Deno.test({
 
     await t.step("at phone width nothing overflows the page", async () => {
       const watched = await browser.open({ width: 390, height: 844 });
-      for (const path of ["/", "/stocks/005930", "/decisions", "/runs"]) {
+      for (
+        const path of [
+          "/",
+          "/stocks/005930",
+          "/decisions",
+          "/reports/regret",
+          "/reports/scorecard",
+          "/runs",
+        ]
+      ) {
         await watched.page.goto(`${api.url}${path}`);
         await chartsSettled(watched.page);
         const overflow = await watched.page.evaluate(

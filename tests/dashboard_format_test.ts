@@ -10,8 +10,11 @@ import {
   formatKrwCompact,
   formatKstDateTime,
   formatKstSchedule,
+  formatRate,
   formatShares,
+  formatSignedPct,
   formatSignedShares,
+  signClass,
   truncate,
 } from "../src/dashboard/format.ts";
 
@@ -44,4 +47,19 @@ Deno.test("format: instants in KST, durations, schedules, truncation", () => {
   assert.equal(formatKstSchedule("2026-11-30T16:00:00+09:00"), "2026-11-30 (Mon) 16:00");
   assert.equal(truncate("abcdef", 4), "abc…");
   assert.equal(truncate("abc", 4), "abc");
+});
+
+Deno.test("format: returns signed in percent with two decimals, rates as percent, sign colours", () => {
+  assert.equal(formatSignedPct(2.3149), "+2.31%");
+  assert.equal(formatSignedPct(-0.874), "-0.87%");
+  assert.equal(formatSignedPct(0), "0.00%");
+  assert.equal(formatSignedPct(1234.5), "+1,234.50%");
+  assert.equal(formatSignedPct(null), "–");
+  assert.equal(formatRate(3 / 7), "42.9%");
+  assert.equal(formatRate(1), "100.0%");
+  assert.equal(formatRate(null), "–");
+  assert.equal(signClass(0.01), "up");
+  assert.equal(signClass(-3), "down");
+  assert.equal(signClass(0), undefined);
+  assert.equal(signClass(null), undefined);
 });

@@ -14,8 +14,11 @@ import {
   MARKERS_ON_LAST_DAY,
   PARTIAL_DAY,
   REJECTION_COUNT,
+  stockHistory,
 } from "./fixtures/dashboard_archive.ts";
 import { startDashboardApi, TEST_TOKEN } from "./fixtures/dashboard_api.ts";
+import { tableRows as rowsOf } from "./fixtures/html_table.ts";
+import { formatKrw } from "../src/dashboard/format.ts";
 
 async function page(
   api: { request(path: string, init?: RequestInit): Promise<Response> },
@@ -46,8 +49,8 @@ Deno.test("dashboard overview: health, next runs, counts, runs, coverage grid, f
   // Next runs: Friday 17:00 KST, so Monday's 16:00 and 16:05.
   assert.match(html, /2026-11-30 \(Mon\) 16:00 KST/);
   assert.match(html, /2026-11-30 \(Mon\) 16:05 KST/);
-  assert.match(html, /<dt>Decisions<\/dt><dd>130<\/dd>/);
-  assert.match(html, /<dt>Rejections<\/dt><dd>40<\/dd>/);
+  assert.match(html, new RegExp(`<dt>Decisions</dt><dd>${DECISION_COUNT}</dd>`));
+  assert.match(html, new RegExp(`<dt>Rejections</dt><dd>${REJECTION_COUNT}</dd>`));
   // The grid: 5 stocks × 20 days, each case in its state.
   assert.match(html, /id="coverage" data-stocks="5" data-days="20"/);
   assert.equal(cellState(html, "005930", LAST_DAY), "complete");
@@ -62,9 +65,17 @@ Deno.test("dashboard overview: health, next runs, counts, runs, coverage grid, f
   assert.ok(html.includes(FAILED_ERROR), "the failure's error is shown");
   assert.match(html, /<span class="name">NAVER<\/span>/);
   assert.match(html, /<span class="name">삼성전자<\/span>/);
-  // Today's entries: 3 decisions and 2 rejections of 삼성전자 on the last day.
+  // Today's entries: 3 decisions and 3 rejections of 삼성전자 on the last day, with the state of
+  // their outcomes: the day's close is stored (partial), but not that of the next trading day,
+  // the trade day of the rejection logged after the close (pending).
   assert.match(html, /Today&#39;s decisions \(3\)|Today's decisions \(3\)/);
-  assert.match(html, /Today&#39;s rejections \(2\)|Today's rejections \(2\)/);
+  assert.match(html, /Today&#39;s rejections \(3\)|Today's rejections \(3\)/);
+  const today = (id: string) => rowsOf(html, id).map((row) => row.cells.outcome_status);
+  assert.deepEqual(today("today-decisions-table"), ["partial", "partial", "partial"]);
+  assert.deepEqual(today("today-rejections-table"), ["pending", "partial", "partial"]);
+  // The reports are in the navigation.
+  assert.match(html, /<a href="\/reports\/regret"\s*>Regret<\/a>/);
+  assert.match(html, /<a href="\/reports\/scorecard"\s*>Scorecard<\/a>/);
   assert.equal(tableRows(html, "runs"), 8);
   assert.match(html, /<time datetime="2026-11-27T07:05:00.000Z">2026-11-27 16:05:00<\/time>/);
   assert.match(html, /2 min 22 s/);
@@ -148,14 +159,40 @@ Deno.test("dashboard stock page: the day's markers, flows, entries; the latest d
   assert.match(html, /<h1>삼성전자 <span class="sub">005930<\/span>/);
   assert.match(html, new RegExp(`data-source="/v1/minute-bars/005930\\?date=${LAST_DAY}"`));
   assert.match(html, new RegExp(`id="markers" data-count="${MARKERS_ON_LAST_DAY}"`));
-  assert.equal((html.match(/<li data-kind="REJECT"/g) ?? []).length, 2);
+  assert.equal((html.match(/<li data-kind="REJECT"/g) ?? []).length, 3);
   assert.match(html, /09:12 BUY \(score 80\.0\)/);
-  assert.match(html, /<dt>Close<\/dt><dd>70,000원<\/dd>/);
+  const close = stockHistory("005930").candles.get(LAST_DAY)!.close;
+  assert.match(html, new RegExp(`<dt>Close</dt><dd>${formatKrw(close)}</dd>`));
   assert.match(html, /rel="prev">‹ 2026-11-26</);
+  // The daily chart: the year up to the chosen day, and every entry from its first day on.
+  assert.match(
+    html,
+    new RegExp(`data-source="/v1/daily-prices/005930\\?from=2025-11-27&amp;to=${LAST_DAY}"`),
+  );
+  assert.match(
+    html,
+    /data-decisions="\/v1\/outcomes\/decisions\?stock_code=005930&amp;from=2025-11-27&amp;limit=1000"/,
+  );
+  assert.match(html, /data-rejections="\/v1\/outcomes\/rejections\?stock_code=005930&amp;/);
+  // The stock's tables carry the outcome of each entry.
+  const decisions = rowsOf(html, "stock-decisions-table");
+  assert.ok(decisions.length > 0);
+  assert.ok(
+    decisions.every((row) => /^(pending|partial|complete)$/.test(row.cells.outcome_status)),
+  );
+  assert.ok(decisions.some((row) => /^[+-]\d+\.\d\d%$/.test(row.cells.ret_5d_pct)));
 
   const earlier = await page(api, `/stocks/005930?date=${PARTIAL_DAY}`);
   assert.match(earlier.html, /id="markers" data-count="\d+"/);
   assert.match(earlier.html, new RegExp(`rel="next">${LAST_DAY} ›`));
+  // A day long before the candles' last: the chart still ends at the last candle and starts a
+  // quarter before the chosen day.
+  const old = await page(api, "/stocks/005930?date=2025-06-02");
+  assert.equal(old.status, 200);
+  assert.match(
+    old.html,
+    new RegExp(`data-source="/v1/daily-prices/005930\\?from=2025-03-02&amp;to=${LAST_DAY}"`),
+  );
 
   const badCode = await page(api, "/stocks/59%2030");
   assert.equal(badCode.status, 400);

@@ -13,6 +13,8 @@ export interface Column<Row> {
   readonly key: string;
   /** The header text. */
   readonly header: string;
+  /** What the column means, shown when the header is pointed at (definitions, units). */
+  readonly title?: string;
   /** Right-aligned, tabular figures. */
   readonly numeric?: boolean;
   /** Wrapping text (reasons, errors). */
@@ -28,6 +30,8 @@ export function DataTable<Row>(
     readonly rows: readonly Row[];
     readonly empty: string;
     readonly id?: string;
+    /** A row's identity, written as the row's `data-key` (tests and links find rows by it). */
+    readonly rowKey?: (row: Row) => string | number;
   },
 ) {
   if (props.rows.length === 0) return <p class="muted" id={props.id}>{props.empty}</p>;
@@ -39,13 +43,15 @@ export function DataTable<Row>(
         <thead>
           <tr>
             {props.columns.map((column) => (
-              <th class={cellClass(column)} scope="col">{column.header}</th>
+              <th class={cellClass(column)} scope="col" title={column.title}>
+                {column.header}
+              </th>
             ))}
           </tr>
         </thead>
         <tbody>
           {props.rows.map((row) => (
-            <tr>
+            <tr data-key={props.rowKey?.(row)}>
               {props.columns.map((column) => (
                 <td class={cellClass(column)} data-col={column.key}>{column.cell(row)}</td>
               ))}

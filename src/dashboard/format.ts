@@ -56,6 +56,34 @@ export function formatScore(value: number | null | undefined): string {
   return value === null || value === undefined ? NONE : oneDecimal.format(value);
 }
 
+const signedPercent = new Intl.NumberFormat("ko-KR", {
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+  signDisplay: "exceptZero",
+});
+
+/**
+ * A percentage that has a direction (a return, an edge), signed, two decimals, e.g. `+2.31%`,
+ * `-0.87%`, `0.00%`.
+ */
+export function formatSignedPct(value: number | null | undefined): string {
+  return value === null || value === undefined ? NONE : `${signedPercent.format(value)}%`;
+}
+
+/** A fraction 0–1 (a rate) as a percentage with one decimal, e.g. `0.4286` → `42.9%`. */
+export function formatRate(value: number | null | undefined): string {
+  return value === null || value === undefined ? NONE : `${oneDecimal.format(value * 100)}%`;
+}
+
+/** The CSS class of a signed amount: `up` above 0 (red), `down` below (blue), none at 0. */
+export function signClass(value: number | null | undefined): "up" | "down" | undefined {
+  return value === null || value === undefined || value === 0
+    ? undefined
+    : value > 0
+    ? "up"
+    : "down";
+}
+
 /** Bytes in B, KB, MB or GB (1024-based), e.g. `12.3 MB`. */
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined) return NONE;

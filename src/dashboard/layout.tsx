@@ -13,6 +13,8 @@ export const NAV_ITEMS = [
   { key: "overview", href: "/", label: "Overview" },
   { key: "decisions", href: "/decisions", label: "Decisions" },
   { key: "rejections", href: "/rejections", label: "Rejections" },
+  { key: "regret", href: "/reports/regret", label: "Regret" },
+  { key: "scorecard", href: "/reports/scorecard", label: "Scorecard" },
   { key: "runs", href: "/runs", label: "Runs" },
 ] as const;
 

@@ -4,7 +4,8 @@
  * cookie; the pages and the charts' reads of `/v1/*` pass through the app's middleware like any
  * other request.
  *
- * Pages: `/` overview, `/stocks/{code}`, `/decisions`, `/rejections`, `/runs`; plus `/assets/*`
+ * Pages: `/` overview, `/stocks/{code}`, `/decisions`, `/rejections`, `/reports/regret`,
+ * `/reports/scorecard`, `/runs`; plus `/assets/*`
  * (stylesheet and scripts) and, with a token, `POST /login` and `POST /logout`.
  *
  * @module
@@ -19,7 +20,9 @@ import { addEntryPages } from "./entries.tsx";
 import { Page } from "./layout.tsx";
 import { addLoginRoutes, requireSession } from "./login.tsx";
 import { addOverviewPage } from "./overview.tsx";
+import { addRegretPage } from "./regret.tsx";
 import { addRunsPage } from "./runs.tsx";
+import { addScorecardPage } from "./scorecard.tsx";
 import { dashboardSession } from "./session.ts";
 import { addStockPage } from "./stock.tsx";
 
@@ -28,7 +31,15 @@ export { dashboardSession } from "./session.ts";
 const log = getLogger("http", "dashboard");
 
 /** The paths of the pages (each gets the page middleware). */
-export const PAGE_PATHS = ["/", "/stocks/*", "/decisions", "/rejections", "/runs"] as const;
+export const PAGE_PATHS = [
+  "/",
+  "/stocks/*",
+  "/decisions",
+  "/rejections",
+  "/reports/regret",
+  "/reports/scorecard",
+  "/runs",
+] as const;
 
 /**
  * Headers of every page: nothing but this origin may be loaded or connected to (so a page can
@@ -70,6 +81,8 @@ export function dashboardApp(options: AppOptions): Hono {
   addOverviewPage(app, options);
   addStockPage(app, options);
   addEntryPages(app, options);
+  addRegretPage(app, options);
+  addScorecardPage(app, options);
   addRunsPage(app, options);
 
   app.onError((error, c) => {

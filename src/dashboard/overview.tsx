@@ -24,6 +24,11 @@ import {
 } from "./coverage.ts";
 import { DECISION_COLUMNS, REJECTION_COLUMNS } from "./entry_columns.tsx";
 import {
+  browseDecisionsWithOutcomes,
+  browseRejectionsWithOutcomes,
+  regretThreshold,
+} from "./entry_reads.ts";
+import {
   formatBytes,
   formatInt,
   formatKstDateTime,
@@ -58,6 +63,7 @@ const TODAY_DECISION_COLUMNS = pick(DECISION_COLUMNS, [
   "stock",
   "final_decision",
   "hunter_score",
+  "outcome_status",
   "final_reason",
 ]);
 const TODAY_REJECTION_COLUMNS = pick(REJECTION_COLUMNS, [
@@ -65,6 +71,7 @@ const TODAY_REJECTION_COLUMNS = pick(REJECTION_COLUMNS, [
   "stock",
   "rejection_stage",
   "hunter_score_at_time",
+  "outcome_status",
   "rejection_reason",
 ]);
 const OVERVIEW_RUN_COLUMNS = pick(RUN_COLUMNS, [
@@ -216,8 +223,8 @@ async function overviewPage(c: Context, options: AppOptions) {
       archivist.listRuns({ limit: LAST_RUNS }),
       archivist.stockDayRecords(targets, days),
       archivist.latestRunsOfDays(days),
-      archivist.browseDecisions(todayFilter),
-      archivist.browseRejections(todayFilter),
+      browseDecisionsWithOutcomes(archivist, todayFilter),
+      browseRejectionsWithOutcomes(archivist, todayFilter, regretThreshold(options)),
     ]);
   const failures: Failure[] = runsOfDays.flatMap((run) =>
     run.failures.map((f) => ({ run, stockCode: f.stock_code, error: f.error }))
@@ -343,7 +350,9 @@ async function overviewPage(c: Context, options: AppOptions) {
           id="today-decisions"
         >
           <DataTable
+            id="today-decisions-table"
             columns={TODAY_DECISION_COLUMNS}
+            rowKey={(row) => row.log_id}
             rows={decisions.rows}
             empty="Scout logged no decision today."
           />
@@ -358,7 +367,9 @@ async function overviewPage(c: Context, options: AppOptions) {
           id="today-rejections"
         >
           <DataTable
+            id="today-rejections-table"
             columns={TODAY_REJECTION_COLUMNS}
+            rowKey={(row) => row.log_id}
             rows={rejections.rows}
             empty="Scout logged no rejection today."
           />

@@ -5,7 +5,8 @@
  * @module
  */
 import { z } from "zod";
-import { COLLECTION_JOBS } from "../../db/schema.ts";
+import { COLLECTION_JOBS, OUTCOME_STATUSES } from "../../db/schema.ts";
+import { thresholdSchema } from "../http/outcome_schemas.ts";
 import { isStockCode } from "../stock_code.ts";
 import { isTradeDate } from "../time.ts";
 
@@ -48,16 +49,34 @@ export function entryQuerySchema<Kind extends string>(
       blankAsUnset,
       z.enum(kind.values, { error: `expected one of ${kind.values.join(", ")}` }).optional(),
     ),
+    status: z.preprocess(
+      blankAsUnset,
+      z.enum(OUTCOME_STATUSES, { error: `expected one of ${OUTCOME_STATUSES.join(", ")}` })
+        .optional(),
+    ),
     page: z.preprocess(
       blankAsUnset,
       z.coerce.number({ error: "expected a page number" }).int({ error: "expected a page number" })
         .min(1, { error: "expected a page number from 1" }).max(10_000_000).default(1),
     ),
-  }).refine((q) => !q.from || !q.to || q.from <= q.to, {
-    error: "expected a date on or after from",
-    path: ["to"],
-  });
+  }).refine(ordered, REVERSED);
 }
+
+/** `to` is not before `from`, when both are given. */
+function ordered(q: { readonly from?: string; readonly to?: string }): boolean {
+  return !q.from || !q.to || q.from <= q.to;
+}
+
+/** The refusal of a reversed range, on `to`. */
+const REVERSED = { error: "expected a date on or after from", path: ["to"] };
+
+/** The query of a report page: its KST days and, for the regret report, the threshold. */
+export const reportQuerySchema = z.object({
+  from: optionalDateField,
+  to: optionalDateField,
+  // The API's own schema: the same bounds and message as `/v1/reports/regret`.
+  threshold_pct: z.preprocess(blankAsUnset, thresholdSchema),
+}).refine(ordered, REVERSED);
 
 /** The query of a stock page. */
 export const stockQuerySchema = z.object({ date: optionalDateField });

@@ -1,11 +1,13 @@
 /**
- * `/stocks/{code}?date=`: one stock. A chosen day's 1-minute candles with a marker at the minute
- * of each decision and rejection of that day (listed under the chart too, so tests and screen
- * readers see them); the day's flows in figures; investor and program net buying of the last
- * three months as bars; and the stock's decisions and rejections. The charts read the JSON API
- * (`/v1/minute-bars`, `/v1/market-flow`) from the browser.
+ * `/stocks/{code}?date=`: one stock. A year of adjusted daily candles with volume and a marker
+ * for each of its decisions and rejections (on its trade day; a click on a candle opens that
+ * day); the chosen day's 1-minute candles with a marker at the minute of each decision and
+ * rejection of that day (listed under the chart too, so tests and screen readers see them); the
+ * day's flows in figures; investor and program net buying of the last three months as bars; and
+ * the stock's decisions and rejections with their outcomes. The charts read the JSON API
+ * (`/v1/daily-prices`, `/v1/outcomes/*`, `/v1/minute-bars`, `/v1/market-flow`) from the browser.
  *
- * The page is a list of sections, in order; the daily candles join it as one more section.
+ * The page is a list of sections, in order.
  *
  * @module
  */
@@ -19,6 +21,11 @@ import { addDays } from "../time.ts";
 import { DataTable, queryString } from "./components.tsx";
 import { DECISION_COLUMNS, REJECTION_COLUMNS, withoutStock } from "./entry_columns.tsx";
 import {
+  browseDecisionsWithOutcomes,
+  browseRejectionsWithOutcomes,
+  regretThreshold,
+} from "./entry_reads.ts";
+import {
   formatInt,
   formatKrw,
   formatKrwCompact,
@@ -26,6 +33,7 @@ import {
   formatKstMinute,
   formatScore,
   formatSignedShares,
+  signClass,
 } from "./format.ts";
 import { Card, Page } from "./layout.tsx";
 import { issueLines, stockQuerySchema } from "./queries.ts";
@@ -34,6 +42,23 @@ import { issueLines, stockQuerySchema } from "./queries.ts";
 const ENTRY_ROWS = 50;
 /** Calendar days of flows in the net-buying chart (about three months of trading days). */
 const FLOW_CHART_DAYS = 92;
+/** Calendar days of daily candles in the daily chart: a year. */
+const DAILY_CHART_DAYS = 365;
+/** Calendar days the daily chart shows at least before the chosen day, when that is old. */
+const DAILY_CHART_LEAD_DAYS = 92;
+/** Entries read per request by the daily chart (it follows `next_cursor` for more). */
+const MARKER_PAGE = 1000;
+
+/** The days the daily chart covers: from the chosen day's quarter or year to the last candle. */
+export function dailyChartRange(
+  date: string,
+  lastCandle: string | null,
+): { readonly from: string; readonly to: string } {
+  const to = lastCandle !== null && lastCandle > date ? lastCandle : date;
+  const yearBack = addDays(to, -DAILY_CHART_DAYS);
+  const lead = addDays(date, -DAILY_CHART_LEAD_DAYS);
+  return { from: lead < yearBack ? lead : yearBack, to };
+}
 
 /** A marker on the minute chart: one decision or rejection. */
 export interface ChartMarker {
@@ -73,7 +98,7 @@ function FlowFacts(props: { readonly row: FlowSnapshotRow | undefined; readonly 
   const { row } = props;
   if (!row) return <p class="muted">{`No flow row is stored for ${props.date}.`}</p>;
   const net = (shares: number | null, krw: number | null) => (
-    <span class={(krw ?? shares ?? 0) > 0 ? "up" : (krw ?? shares ?? 0) < 0 ? "down" : undefined}>
+    <span class={signClass(krw ?? shares)}>
       {`${formatSignedShares(shares)} · ${formatKrwCompact(krw)}`}
     </span>
   );
@@ -133,23 +158,57 @@ async function stockPage(c: Context, options: AppOptions) {
     latestReadyTradeDate("intraday", now, (d) => archivist.isTradingDay(d));
   const dayFilter = { stockCode: code, from: date, to: date, limit: 1000 };
   const stockFilter = { stockCode: code, page: 1, pageSize: ENTRY_ROWS };
-  const [names, days, flows, dayDecisions, dayRejections, decisions, rejections, watched] =
+  const [names, days, flows, dayDecisions, dayRejections, decisions, rejections, watched, span] =
     await Promise.all([
       archivist.stockNames([code]),
       archivist.barDays(code, date),
       archivist.flowSnapshots(code, date, date),
       archivist.listDecisions(dayFilter),
       archivist.listRejections(dayFilter),
-      archivist.browseDecisions(stockFilter),
-      archivist.browseRejections(stockFilter),
+      browseDecisionsWithOutcomes(archivist, stockFilter),
+      browseRejectionsWithOutcomes(archivist, stockFilter, regretThreshold(options)),
       archivist.watchlist(),
+      archivist.dailyPriceSpan(code),
     ]);
   const name = names.get(code);
   const markers = chartMarkers(dayDecisions.items, dayRejections.items);
   const label = name ? `${name} ${code}` : code;
   const onWatchlist = watched.some((row) => row.stock_code === code);
+  const daily = dailyChartRange(date, span?.last ?? null);
+  // Markers: every entry from the chart's first day on (one after the last candle sits on it).
+  const entries = (kind: "decisions" | "rejections") =>
+    `/v1/outcomes/${kind}${
+      queryString({ stock_code: code, from: daily.from, limit: MARKER_PAGE })
+    }`;
 
   const sections: Child[] = [
+    <Card title={`Daily candles · ${daily.from} – ${daily.to}`} id="daily">
+      <p class="chart-legend" id="daily-legend" aria-live="polite">
+        Point at a candle for its prices and Scout's entries of that day; click it to open the day's
+        minute chart.
+      </p>
+      <div
+        class="chart"
+        id="daily-chart"
+        data-chart="daily"
+        data-source={`/v1/daily-prices/${code}${queryString(daily)}`}
+        data-decisions={entries("decisions")}
+        data-rejections={entries("rejections")}
+        data-day={date}
+        data-day-link={`/stocks/${code}?date=`}
+        data-state="loading"
+        role="img"
+        aria-label={`Adjusted daily candles of ${label} from ${daily.from} to ${daily.to}, with ` +
+          "Scout's decisions and rejections"}
+      >
+      </div>
+      <p class="chart-note">
+        Adjusted prices (수정주가) in KRW (원), volume in shares (주); red rises, blue falls; the
+        chosen day's volume bar is dark. A marker sits on each entry's trade day: ▲ BUY, ▼ SELL, ●
+        HOLD or no decision, ■ rejection (one logged after the last stored candle sits on it).
+      </p>
+      <p class="markers-summary" id="daily-markers">Markers: loading…</p>
+    </Card>,
     <div class="day-nav">
       {days.previous
         ? <a href={`/stocks/${code}?date=${days.previous}`} rel="prev">{`‹ ${days.previous}`}</a>
@@ -215,7 +274,9 @@ async function stockPage(c: Context, options: AppOptions) {
       id="stock-decisions"
     >
       <DataTable
+        id="stock-decisions-table"
         columns={withoutStock(DECISION_COLUMNS)}
+        rowKey={(row) => row.log_id}
         rows={decisions.rows}
         empty="Scout logged no decision on this stock."
       />
@@ -230,7 +291,9 @@ async function stockPage(c: Context, options: AppOptions) {
       id="stock-rejections"
     >
       <DataTable
+        id="stock-rejections-table"
         columns={withoutStock(REJECTION_COLUMNS)}
+        rowKey={(row) => row.log_id}
         rows={rejections.rows}
         empty="Scout logged no rejection of this stock."
       />
