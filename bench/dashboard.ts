@@ -1,11 +1,16 @@
 /**
  * `deno task bench dashboard`: how long the dashboard's pages take to render on the server over a
- * year of data for 200 stocks (flows, runs with failures, 40,000 decisions and rejections) with
- * minute bars for the 20 trading days the coverage grid reads. Requests go through the whole app
- * in-process (`app.fetch`), so the time is the server's, not the network's.
+ * year of data for 200 stocks (flows, adjusted daily candles, runs with failures, 40,000
+ * decisions and rejections with their outcomes) with minute bars for the 20 trading days the
+ * coverage grid reads. Requests go through the whole app in-process (`app.fetch`), so the time is
+ * the server's, not the network's.
  *
- * Budget: the overview and a stock page in ≤ 150 ms each (median). Baseline: the decisions page
- * (100 rows as HTML) against `GET /v1/decisions?limit=100` (the same rows as JSON), same run.
+ * Budget: the overview and a stock page in ≤ 150 ms each (median). Baselines, same run: the
+ * decisions page (100 rows with outcomes as HTML) against `GET /v1/decisions?limit=100` and
+ * `GET /v1/outcomes/decisions?limit=100` (as many rows and outcomes as JSON); each report page
+ * against its report's JSON route. The JSON reads a stock page's charts make in the browser (a
+ * year of candles, the stock's entries with outcomes, a day of minute bars, three months of
+ * flows) are timed too.
  *
  * @module
  */
@@ -16,7 +21,7 @@ import { CONNECTION_PRAGMAS } from "../db/sqlite.ts";
 import { isKrxTradingDay } from "../src/calendar.ts";
 import { createApp } from "../src/http/app.ts";
 import { SeededRandom } from "../src/sim/random.ts";
-import { barTimeOf, kstInstant } from "../src/time.ts";
+import { addDays, barTimeOf, kstInstant } from "../src/time.ts";
 import { round } from "./round.ts";
 
 const STOCKS = 200;
@@ -55,6 +60,8 @@ function seed(path: string, codes: readonly string[], days: readonly string[]): 
   const rejection = db.prepare(`INSERT INTO shadow_radar_log (timestamp, logged_at, trade_date,
     stock_code, stock_name, rejection_stage, rejection_reason, hunter_score_at_time, trigger_type,
     trigger_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'FILTER_REJECT', ?)`);
+  const candle = db.prepare("INSERT INTO stock_daily_price VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  const close = new Map(codes.map((code) => [code, 70_000]));
   const kinds = ["BUY", "SELL", "HOLD", "NO_DECISION"];
   const stages = ["HUNTER", "GATE", "JUDGE"];
   for (const [d, day] of days.entries()) {
@@ -105,6 +112,22 @@ function seed(path: string, codes: readonly string[], days: readonly string[]): 
       const at = new Date(kstInstant(day, "09:00").getTime() + n * 3 * 60_000).toISOString();
       const code = codes[Math.floor(next() * codes.length)];
       rejection.run(at, at, day, code, "종목", stages[n % 3], "사유", next() * 100, next() * 100);
+    }
+    for (const code of codes) {
+      const open = Math.max(100, Math.round(close.get(code)! * (1 + 0.01 * (next() - 0.5))));
+      const last = Math.max(100, Math.round(open * (1 + 0.04 * (next() - 0.5))));
+      const volume = 500_000 + Math.round(next() * 4_500_000);
+      candle.run(
+        code,
+        day,
+        open,
+        Math.max(open, last) + 100,
+        Math.max(1, Math.min(open, last) - 100),
+        last,
+        volume,
+        volume * last,
+      );
+      close.set(code, last);
     }
     if (d >= days.length - BAR_DAYS) {
       const bar = db.prepare("INSERT INTO stock_minute_price VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
@@ -159,6 +182,8 @@ export async function benchDashboard(): Promise<Record<string, unknown>> {
     seed(path, codes, days);
 
     const archivist = await Archivist.open(path);
+    // Every entry gets its outcome row (not timed): the pages read them, they do not make them.
+    await archivist.refreshOutcomes();
     const app = createApp({
       archivist,
       now: () => NOW,
@@ -173,15 +198,36 @@ export async function benchDashboard(): Promise<Record<string, unknown>> {
       await response.text();
     };
     const lastDay = days[days.length - 1];
+    const code = codes[0];
     const overview = await median(get("/"));
-    const stock = await median(get(`/stocks/${codes[0]}?date=${lastDay}`));
+    const stock = await median(get(`/stocks/${code}?date=${lastDay}`));
+    const yearAgo = addDays(lastDay, -365);
+    const stockCharts = await median(async () => {
+      for (
+        const path of [
+          `/v1/daily-prices/${code}?from=${yearAgo}&to=${lastDay}`,
+          `/v1/outcomes/decisions?stock_code=${code}&from=${yearAgo}&limit=1000`,
+          `/v1/outcomes/rejections?stock_code=${code}&from=${yearAgo}&limit=1000`,
+          `/v1/minute-bars/${code}?date=${lastDay}`,
+          `/v1/market-flow/${code}?from=${addDays(lastDay, -92)}&to=${lastDay}`,
+        ]
+      ) await get(path)();
+    });
     const decisionsPage = await median(get("/decisions"));
-    const decisionsJson = await median(get("/v1/decisions?limit=100"));
+    const decisionsJson = await median(async () => {
+      await get("/v1/decisions?limit=100")();
+      await get("/v1/outcomes/decisions?limit=100")();
+    });
+    const regretPage = await median(get("/reports/regret"));
+    const regretJson = await median(get("/v1/reports/regret"));
+    const scorecardPage = await median(get("/reports/scorecard"));
+    const scorecardJson = await median(get("/v1/reports/scorecard"));
     await archivist.close();
     return {
       bench: "dashboard",
       stocks: STOCKS,
       flow_days: FLOW_DAYS,
+      daily_candle_days: FLOW_DAYS,
       minute_bar_days: BAR_DAYS,
       entries: days.length * (DECISIONS_PER_DAY + REJECTIONS_PER_DAY),
       overview_ms: round(overview),
@@ -192,6 +238,13 @@ export async function benchDashboard(): Promise<Record<string, unknown>> {
       decisions_page_ms: round(decisionsPage),
       decisions_json_ms: round(decisionsJson),
       decisions_page_vs_json: round(decisionsPage / decisionsJson),
+      stock_charts_json_ms: round(stockCharts),
+      regret_page_ms: round(regretPage),
+      regret_json_ms: round(regretJson),
+      regret_page_vs_json: round(regretPage / regretJson),
+      scorecard_page_ms: round(scorecardPage),
+      scorecard_json_ms: round(scorecardJson),
+      scorecard_page_vs_json: round(scorecardPage / scorecardJson),
     };
   } finally {
     await Deno.remove(dir, { recursive: true });
