@@ -63,6 +63,37 @@ export function DataTable<Row>(
   );
 }
 
+/** A right-aligned column of a whole number of `row[key]`, e.g. `1,234`. */
+export function countColumn<Row>(
+  key: keyof Row & string,
+  header: string,
+  title?: string,
+): Column<Row> {
+  return {
+    key,
+    header,
+    title,
+    numeric: true,
+    cell: (row) => formatInt(row[key] as number | null),
+  };
+}
+
+/** The `from` and `to` KST-day fields of a filter form, filled with `values`. */
+export function DateRangeFields(props: { readonly values: Record<string, string> }) {
+  return (
+    <>
+      <label>
+        From (KST)
+        <input type="date" name="from" value={props.values.from ?? ""} />
+      </label>
+      <label>
+        To (KST)
+        <input type="date" name="to" value={props.values.to ?? ""} />
+      </label>
+    </>
+  );
+}
+
 /** A coloured label; `kind` picks the colour (a status, a decision, a stage). */
 export function Badge(props: { readonly kind: string; readonly children?: Child }) {
   return <span class={`badge ${props.kind}`}>{props.children ?? props.kind}</span>;

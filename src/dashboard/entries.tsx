@@ -17,7 +17,14 @@ import {
   type RejectionStage,
 } from "../../db/schema.ts";
 import type { AppOptions } from "../http/options.ts";
-import { type Column, DataTable, FilterErrors, Pager, queryString } from "./components.tsx";
+import {
+  type Column,
+  DataTable,
+  DateRangeFields,
+  FilterErrors,
+  Pager,
+  queryString,
+} from "./components.tsx";
 import {
   DECISION_COLUMNS,
   type DecisionTableRow,
@@ -110,14 +117,7 @@ function FilterForm<Kind extends string>(
   const { listing, values } = props;
   return (
     <form class="filters" method="get" action={listing.path}>
-      <label>
-        From (KST)
-        <input type="date" name="from" value={values.from ?? ""} />
-      </label>
-      <label>
-        To (KST)
-        <input type="date" name="to" value={values.to ?? ""} />
-      </label>
+      <DateRangeFields values={values} />
       <label>
         Stock (code or name)
         <input

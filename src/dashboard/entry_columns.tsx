@@ -126,10 +126,8 @@ function priceOutcomeColumns<Row>(
       outcome,
       `ret_${days}d_pct`,
       `${days}d return`,
-      `Close of T${days} (the ${
-        days === 1 ? "next trading day" : `${days}th trading day after D`
-      })` +
-        `, ${PERCENT_OF_REFERENCE}`,
+      `Close ${days === 1 ? "of the next trading day" : `${days} trading days after D`}, ` +
+        PERCENT_OF_REFERENCE,
     );
   return [
     {
@@ -238,21 +236,42 @@ export const DECISION_COLUMNS: readonly Column<DecisionTableRow>[] = [
   },
 ];
 
+/** A rejection's stage and score, then what the price did after it (`outcome(row)`). */
+export function rejectionColumns<
+  Row extends Pick<RejectionOutcome, "rejection_stage" | "hunter_score_at_time">,
+>(outcome: (row: Row) => RejectionOutcome | undefined): Column<Row>[] {
+  return [
+    {
+      key: "rejection_stage",
+      header: "Stage",
+      cell: (row) => row.rejection_stage ? <Badge kind={row.rejection_stage} /> : NONE,
+    },
+    {
+      key: "hunter_score_at_time",
+      header: "Score",
+      numeric: true,
+      cell: (row) => formatScore(row.hunter_score_at_time),
+    },
+    ...rejectionOutcomeColumns(outcome),
+  ];
+}
+
+/** The reason a candidate was rejected. */
+export function rejectionReasonColumn<
+  Row extends { readonly rejection_reason: string | null },
+>(): Column<Row> {
+  return {
+    key: "rejection_reason",
+    header: "Reason",
+    text: true,
+    cell: (row) => <Reason text={row.rejection_reason} />,
+  };
+}
+
 /** The columns of a rejection table. */
 export const REJECTION_COLUMNS: readonly Column<RejectionTableRow>[] = [
   ...whenAndWhat<RejectionTableRow>("logged_at", "Rejected (KST)"),
-  {
-    key: "rejection_stage",
-    header: "Stage",
-    cell: (row) => row.rejection_stage ? <Badge kind={row.rejection_stage} /> : NONE,
-  },
-  {
-    key: "hunter_score_at_time",
-    header: "Score",
-    numeric: true,
-    cell: (row) => formatScore(row.hunter_score_at_time),
-  },
-  ...rejectionOutcomeColumns<RejectionTableRow>((row) => row.outcome),
+  ...rejectionColumns<RejectionTableRow>((row) => row.outcome),
   { key: "trigger_type", header: "Trigger", cell: (row) => row.trigger_type ?? NONE },
   {
     key: "trigger_value",
@@ -260,12 +279,7 @@ export const REJECTION_COLUMNS: readonly Column<RejectionTableRow>[] = [
     numeric: true,
     cell: (row) => formatScore(row.trigger_value),
   },
-  {
-    key: "rejection_reason",
-    header: "Reason",
-    text: true,
-    cell: (row) => <Reason text={row.rejection_reason} />,
-  },
+  rejectionReasonColumn(),
 ];
 
 /** `columns` without the stock column: for tables of one stock's entries. */

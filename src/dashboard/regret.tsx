@@ -9,10 +9,10 @@
 import type { Hono } from "hono";
 import type { RegretCounts, RegretReport, RejectionOutcome } from "../../db/archivist.ts";
 import type { AppOptions } from "../http/options.ts";
-import { Badge, type Column, DataTable } from "./components.tsx";
-import { Reason, rejectionOutcomeColumns, whenAndWhat } from "./entry_columns.tsx";
+import { Badge, type Column, countColumn, DataTable } from "./components.tsx";
+import { rejectionColumns, rejectionReasonColumn, whenAndWhat } from "./entry_columns.tsx";
 import { regretThreshold } from "./entry_reads.ts";
-import { formatInt, formatRate, formatScore, NONE } from "./format.ts";
+import { formatInt, formatRate, NONE } from "./format.ts";
 import { Card } from "./layout.tsx";
 import {
   BarChart,
@@ -26,33 +26,22 @@ import {
 /** The counts of a group of rejections, as columns. */
 function regretCountColumns<Row extends RegretCounts>(): Column<Row>[] {
   return [
-    {
-      key: "rejections",
-      header: "Rejections",
-      numeric: true,
-      cell: (row) => formatInt(row.rejections),
-    },
-    {
-      key: "evaluated",
-      header: "Evaluated",
-      title: "Rejections whose next 5 trading days are all archived (5d max high known)",
-      numeric: true,
-      cell: (row) => formatInt(row.evaluated),
-    },
-    {
-      key: "regrets",
-      header: "Regrets",
-      title: "Evaluated rejections whose 5d max high reached the threshold",
-      numeric: true,
-      cell: (row) => formatInt(row.regrets),
-    },
-    {
-      key: "good_rejections",
-      header: "Good rejections",
-      title: "Evaluated rejections without regret whose 5-day return is 0 or below",
-      numeric: true,
-      cell: (row) => formatInt(row.good_rejections),
-    },
+    countColumn("rejections", "Rejections"),
+    countColumn(
+      "evaluated",
+      "Evaluated",
+      "Rejections whose next 5 trading days are all archived (5d max high known)",
+    ),
+    countColumn(
+      "regrets",
+      "Regrets",
+      "Evaluated rejections whose 5d max high reached the threshold",
+    ),
+    countColumn(
+      "good_rejections",
+      "Good rejections",
+      "Evaluated rejections without regret whose 5-day return is 0 or below",
+    ),
     {
       key: "regret_rate",
       header: "Regret rate",
@@ -73,35 +62,14 @@ const BY_STAGE_COLUMNS: Column<RegretReport["by_stage"][number]>[] = [
 ];
 
 const BY_REASON_COLUMNS: Column<RegretReport["by_reason"][number]>[] = [
-  {
-    key: "rejection_reason",
-    header: "Reason",
-    text: true,
-    cell: (row) => <Reason text={row.rejection_reason} />,
-  },
+  rejectionReasonColumn(),
   ...regretCountColumns(),
 ];
 
 const TOP_COLUMNS: Column<RejectionOutcome>[] = [
   ...whenAndWhat<RejectionOutcome>("logged_at", "Rejected (KST)"),
-  {
-    key: "rejection_stage",
-    header: "Stage",
-    cell: (row) => row.rejection_stage ? <Badge kind={row.rejection_stage} /> : NONE,
-  },
-  {
-    key: "hunter_score_at_time",
-    header: "Score",
-    numeric: true,
-    cell: (row) => formatScore(row.hunter_score_at_time),
-  },
-  ...rejectionOutcomeColumns<RejectionOutcome>((row) => row),
-  {
-    key: "rejection_reason",
-    header: "Reason",
-    text: true,
-    cell: (row) => <Reason text={row.rejection_reason} />,
-  },
+  ...rejectionColumns<RejectionOutcome>((row) => row),
+  rejectionReasonColumn(),
 ];
 
 async function regretBody(options: AppOptions, query: ReportQuery) {

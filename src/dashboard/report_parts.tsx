@@ -9,7 +9,7 @@
 import type { Context } from "hono";
 import type { Child } from "hono/jsx";
 import type { AppOptions } from "../http/options.ts";
-import { FilterErrors, queryString } from "./components.tsx";
+import { DateRangeFields, FilterErrors, queryString } from "./components.tsx";
 import { regretThreshold } from "./entry_reads.ts";
 import { Card, type NavKey, Page } from "./layout.tsx";
 import { issueLines, reportQuerySchema } from "./queries.ts";
@@ -114,14 +114,7 @@ function ReportForm(
   const { page, values } = props;
   return (
     <form class="filters" method="get" action={page.path}>
-      <label>
-        From (KST)
-        <input type="date" name="from" value={values.from ?? ""} />
-      </label>
-      <label>
-        To (KST)
-        <input type="date" name="to" value={values.to ?? ""} />
-      </label>
+      <DateRangeFields values={values} />
       {page.threshold
         ? (
           <label>

@@ -9,9 +9,9 @@ import type { Hono } from "hono";
 import type { Scorecard, ScoreFigures } from "../../db/archivist.ts";
 import { SCORE_BUCKETS } from "../../db/outcome_reports.ts";
 import type { AppOptions } from "../http/options.ts";
-import { Badge, type Column, DataTable } from "./components.tsx";
+import { Badge, type Column, countColumn, DataTable } from "./components.tsx";
 import { SignedPct } from "./entry_columns.tsx";
-import { formatInt, formatRate, NONE } from "./format.ts";
+import { formatRate, NONE } from "./format.ts";
 import { Card } from "./layout.tsx";
 import {
   BarChart,
@@ -27,19 +27,12 @@ import {
 /** The figures of a group of decisions, as columns. */
 function scoreFigureColumns<Row extends ScoreFigures>(): Column<Row>[] {
   return [
-    {
-      key: "decisions",
-      header: "Decisions",
-      numeric: true,
-      cell: (row) => formatInt(row.decisions),
-    },
-    {
-      key: "evaluated",
-      header: "Evaluated",
-      title: "Decisions whose 5-day return is known (BUY and SELL: whose 5-day edge is known)",
-      numeric: true,
-      cell: (row) => formatInt(row.evaluated),
-    },
+    countColumn("decisions", "Decisions"),
+    countColumn(
+      "evaluated",
+      "Evaluated",
+      "Decisions whose 5-day return is known (BUY and SELL: whose 5-day edge is known)",
+    ),
     {
       key: "win_rate_5d",
       header: "5d win rate",
