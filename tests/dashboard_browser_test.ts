@@ -127,7 +127,7 @@ Deno.test({
       );
       assert.equal(await page.locator("#markers li").count(), MARKERS_ON_LAST_DAY);
       await screenshot(page, "stock", { fullPage: true });
-      // The top of the page, as in the README: the candles, the day's flows and net buying.
+      // The top of the page, as in the README: the daily and the minute candles, the day's flows.
       await screenshot(page, "stock-top", { fullPage: true, height: 1440 });
 
       // Pointing at a daily candle tells its prices; clicking it opens that day.
@@ -174,7 +174,7 @@ Deno.test({
         await page.innerText("#regret-summary"),
         new RegExp(formatRate(regret.regret_rate)),
       );
-      await screenshot(page, "regret", { fullPage: true, height: 1100 });
+      await screenshot(page, "regret", { fullPage: true, height: 1045 });
 
       // The threshold by the form.
       await page.fill("input[name=threshold_pct]", "2");

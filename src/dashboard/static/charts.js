@@ -370,6 +370,9 @@
         return { time, value, color, known: true };
       });
       bars.setData(points.map(({ known: _known, ...point }) => point));
+      // Room above and below for the figures written on the bars (markers that would otherwise
+      // widen the scale by their size in pixels, flattening small bars).
+      bars.priceScale().applyOptions({ scaleMargins: { top: 0.22, bottom: 0.18 } });
       // Each bar's figure written above it, so the chart reads without pointing.
       charts.createSeriesMarkers(
         bars,
@@ -381,6 +384,7 @@
           color: "#1c2128",
           text: format(point.value),
         })),
+        { autoScale: false },
       );
       charts.createTextWatermark(chart.panes()[index], {
         horzAlign: "left",
