@@ -221,6 +221,9 @@ async function main(): Promise<void> {
     console.log(`
 Open the dashboard:
   ${url}/
+  ${url}/stocks/207940 (daily candles across its split, with Scout's entries)
+  ${url}/reports/regret
+  ${url}/reports/scorecard
 
 Or the API:
   ${url}/health
