@@ -77,6 +77,9 @@ const PAGES = [
   "/reports/regret",
   `/reports/regret?from=${DAYS[0]}&threshold_pct=3`,
   "/reports/scorecard",
+  // Nothing stored: every chart says so, nothing fails.
+  "/stocks/000270",
+  "/reports/scorecard?from=2020-01-01&to=2020-01-31",
   "/runs",
 ] as const;
 
@@ -98,6 +101,13 @@ Deno.test({
         assert.equal(response?.status(), 200, path);
         await chartsSettled(watched.page);
         assertClean(watched, api.url, path);
+        const states = await watched.page.evaluate(
+          `[...document.querySelectorAll("[data-chart]")].map((chart) => chart.dataset.state)`,
+        ) as string[];
+        assert.ok(!states.includes("error"), `${path}: ${states}`);
+        if (/000270|2020-01/.test(path)) {
+          assert.ok(states.length > 0 && states.every((state) => state === "empty"), path);
+        }
         await watched.page.close();
       }
     });
