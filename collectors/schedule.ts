@@ -2,7 +2,12 @@
  * The scheduled jobs: market flows at `config.schedule.flow` (16:00 KST) and minute bars at
  * `config.schedule.intraday` (16:05 KST), Monday to Friday. `Deno.cron` reads UTC, so each KST
  * time becomes a UTC cron expression; when the conversion crosses midnight the weekdays move back
- * a day (08:30 KST Mon–Fri = `30 23 * * 0-4`).
+ * a day (08:30 KST Mon–Fri = `30 23 * * SUN-THU`).
+ *
+ * Weekdays are written as names, never numbers: `Deno.cron` numbers them 1 (Sunday) to 7
+ * (Saturday) and refuses 0, while croner (and POSIX cron) number them 0 (Sunday) to 6, so `1-5`
+ * would mean Sunday–Thursday to one and Monday–Friday to the other. `MON-FRI` means the same to
+ * both.
  *
  * Each scheduled run first catches up the job's missed days (oldest first), then collects the
  * latest day, writing its records to `${logDir}/cron/<job>-<tradeDate>-<runId>.jsonl`.
@@ -23,6 +28,8 @@ import { type CollectorDeps, runCollection, type RunReport, type RunScope } from
 const log = getLogger("collect", "schedule");
 
 const WEEKDAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+/** Cron day names, indexed 0 = Sunday: read alike by `Deno.cron` and croner. */
+const CRON_DAY_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 /** KST weekdays the market jobs run: Monday to Friday (0 = Sunday). */
 export const MARKET_WEEKDAYS: readonly number[] = [1, 2, 3, 4, 5];
@@ -34,33 +41,44 @@ export interface ScheduledJob {
   readonly job: CollectionJob;
   /** Human schedule in KST, e.g. `16:00 Mon–Fri`. */
   readonly kst: string;
-  /** The same schedule as a KST cron expression, e.g. `0 16 * * 1-5`. */
+  /** The same schedule as a KST cron expression, e.g. `0 16 * * MON-FRI`. */
   readonly kstCron: string;
-  /** The UTC cron expression given to `Deno.cron`, e.g. `0 7 * * 1-5`. */
+  /** The UTC cron expression given to `Deno.cron`, e.g. `0 7 * * MON-FRI`. */
   readonly utcCron: string;
   /** The next run strictly after `now`, as KST ISO-8601 (`2026-11-26T16:00:00+09:00`). */
   nextRunKst(now?: Date): string;
 }
 
-/** Weekday numbers as a cron field: `*` for all, ranges where consecutive (`0-4`, `1,3,5`). */
-export function weekdayField(days: readonly number[]): string {
+/** Runs of consecutive weekdays (0 = Sunday), e.g. `[[0, 4]]` for Sunday–Thursday. */
+function weekdayRuns(days: readonly number[]): [number, number][] {
   const sorted = [...new Set(days.map((d) => ((d % 7) + 7) % 7))].sort((a, b) => a - b);
-  if (sorted.length === 7) return "*";
-  const parts: string[] = [];
+  const runs: [number, number][] = [];
   for (let i = 0; i < sorted.length; i++) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    parts.push(j > i ? `${sorted[i]}-${sorted[j]}` : `${sorted[i]}`);
+    runs.push([sorted[i], sorted[j]]);
     i = j;
   }
-  return parts.join(",");
+  return runs;
+}
+
+/**
+ * Weekdays (0 = Sunday) as a cron field of day names: `*` for all, ranges where consecutive
+ * (`SUN-THU`, `MON,WED-FRI`).
+ */
+export function weekdayField(days: readonly number[]): string {
+  const runs = weekdayRuns(days);
+  if (runs.length === 1 && runs[0][1] - runs[0][0] === 6) return "*";
+  return runs.map(([first, last]) =>
+    first === last ? CRON_DAY_NAMES[first] : `${CRON_DAY_NAMES[first]}-${CRON_DAY_NAMES[last]}`
+  ).join(",");
 }
 
 function weekdayNames(days: readonly number[]): string {
-  const field = weekdayField(days);
-  if (field === "*") return "daily";
-  return field.split(",").map((part) =>
-    part.split("-").map((d) => WEEKDAY_NAMES[Number(d)]).join("–")
+  const runs = weekdayRuns(days);
+  if (runs.length === 1 && runs[0][1] - runs[0][0] === 6) return "daily";
+  return runs.map(([first, last]) =>
+    first === last ? WEEKDAY_NAMES[first] : `${WEEKDAY_NAMES[first]}–${WEEKDAY_NAMES[last]}`
   ).join(", ");
 }
 
