@@ -1,18 +1,22 @@
 /**
  * `deno task start`: the Archivist service. Wires the configuration, the archive, the HTTP API,
  * the `Deno.cron` collection jobs and the catch-up of missed days; on SIGINT/SIGTERM it finishes
- * the requests in flight, closes the database and exits 0.
+ * the requests in flight, lets the collections in flight finish their current stocks and record
+ * themselves (interrupted, completed by the next run), closes the database and exits 0.
  *
  * @module
  */
+import { CalendarRefresher } from "./collectors/calendar.ts";
 import { catchUp } from "./collectors/catch_up.ts";
-import { cronRunScope, registerCronJobs } from "./collectors/schedule.ts";
+import { NO_TARGETS_REASON } from "./collectors/run.ts";
+import { type CronRegistration, cronRunScope, registerCronJobs } from "./collectors/schedule.ts";
 import { createApp } from "./src/http/app.ts";
 import { InsecureBindingError } from "./src/http/auth.ts";
 import { type HttpServer, PortInUseError, serveHttp } from "./src/http/server.ts";
 import { KisClient } from "./src/kis/mod.ts";
 import { EXIT_USAGE, startCommand } from "./src/cli/entry.ts";
 import { getLogger } from "./src/log.ts";
+import { kstDate } from "./src/time.ts";
 
 const log = getLogger("service");
 const service = await startCommand("archivist.jsonl");
@@ -21,9 +25,13 @@ const { config, archivist } = service;
 const client = config.kis ? KisClient.fromSettings(config.kis) : undefined;
 const collectionOff = "KIS_APP_KEY and KIS_APP_SECRET are not set; run `deno task sim` to try " +
   "the bundled simulator, or set them in .env";
+/** Aborted on SIGINT/SIGTERM: collections finish their current stocks and stop. */
+const stopping = new AbortController();
+const calendar = client ? new CalendarRefresher(archivist, client) : undefined;
+let cron: CronRegistration | undefined;
 if (client) {
   // Deno.cron jobs are registered at the top level, before the first await on I/O below.
-  registerCronJobs({ archivist, client, config });
+  cron = registerCronJobs({ archivist, client, calendar, config, signal: stopping.signal });
 } else {
   log.warning(`Collection is off: ${collectionOff}. The HTTP API still serves.`);
 }
@@ -44,12 +52,18 @@ try {
 }
 console.log(`Archivist is serving ${server.url} (database ${archivist.path})`);
 
+if (client && (await archivist.collectionTargets(kstDate(new Date()))).length === 0) {
+  log.warning(`Collection has ${NO_TARGETS_REASON}`);
+}
 const startupCatchUp = client
   ? catchUp({
     archivist,
     client,
+    calendar,
     days: config.catchUpDays,
+    jobs: config.enabledJobs,
     runScope: cronRunScope(config.logDir),
+    signal: stopping.signal,
   }).then(
     (summary) =>
       log.info("Catch-up on start: {missing} missing runs, {runs} made", {
@@ -60,13 +74,16 @@ const startupCatchUp = client
   )
   : Promise.resolve();
 
-let stopping = false;
 async function stop(signal: Deno.Signal): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  log.info("{signal}: finishing requests in flight, then closing the database", { signal });
+  if (stopping.signal.aborted) return;
+  stopping.abort();
+  log.info("{signal}: finishing requests and collections in flight, then closing the database", {
+    signal,
+  });
   await server.shutdown();
-  await Promise.race([startupCatchUp, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+  // Collections stop after the stocks in flight (seconds) and record how far they got; the
+  // database must stay open until they have.
+  await Promise.all([startupCatchUp, cron?.idle()]);
   await service[Symbol.asyncDispose]();
   Deno.exit(0);
 }

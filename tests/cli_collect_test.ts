@@ -98,19 +98,50 @@ Deno.test("collect CLI: --from/--to backfills the trading days only; --dry-run s
     assert.equal(dry.code, 0, dry.stderr);
     assert.equal(sim.stats().requests, 0, "a dry run sends no KIS request, not even a token");
     assert.match(dry.stdout, new RegExp(`intraday ${PAST_DAY}: 1 stocks × 4 calls`));
-    assert.match(dry.stdout, new RegExp(`flow ${PAST_DAY}: 1 stocks × 2 calls`));
-    assert.match(dry.stdout, new RegExp(`dry run: ${tradingDays.length * 6} KIS calls planned`));
+    assert.match(dry.stdout, new RegExp(`flow ${tradingDays[0]}: 1 stocks × 2 calls`));
+    assert.match(dry.stdout, new RegExp(`flow ${PAST_DAY}: 1 stocks × 0 calls .*covered`));
+    assert.match(
+      dry.stdout,
+      new RegExp(`dry run: ${tradingDays.length * 4 + 2} KIS calls planned`),
+    );
 
     const backfill = await collect(
       dir,
-      ["flow", "--from", from, "--to", PAST_DAY, "--codes", "005930"],
+      ["flow", "--from", from, "--to", PAST_DAY, "--codes", "005930,000660"],
       kisEnv(sim, dir),
     );
     assert.equal(backfill.code, 0, backfill.stderr);
+    // One investor and one program answer per stock cover every day of the range.
+    const calls = sim.stats().byTrId;
+    assert.deepEqual([calls.FHKST01010900, calls.FHPPG04650201], [2, 2]);
     await using archivist = await Archivist.open(`${dir}/archivist.db`);
     const runs = await archivist.listRuns({ job: "flow" });
     assert.deepEqual(runs.map((r) => r.trade_date).sort(), tradingDays);
     assert.ok(runs.every((r) => r.status === "succeeded"));
+  });
+});
+
+Deno.test("collect CLI: a date after today or nothing to collect is exit 2 and records nothing", async () => {
+  await withSim(async (sim, dir) => {
+    const future = await collect(dir, ["all", "--date", "2099-01-05"], kisEnv(sim, dir));
+    assert.equal(future.code, 2, future.stdout);
+    assert.match(future.stderr, /--date: 2099-01-05 is after today/);
+    const range = await collect(
+      dir,
+      ["flow", "--from", PAST_DAY, "--to", "2099-01-05"],
+      kisEnv(sim, dir),
+    );
+    assert.equal(range.code, 2);
+    assert.match(range.stderr, /--to: 2099-01-05 is after today/);
+
+    const empty = await collect(dir, ["all", "--date", PAST_DAY], kisEnv(sim, dir));
+    assert.equal(empty.code, 2, empty.stdout);
+    assert.equal(empty.stderr.trim().split("\n").length, 1, empty.stderr);
+    assert.match(empty.stderr, /watchlist is empty.*deno task watchlist add 005930.*--codes/);
+
+    await using archivist = await Archivist.open(`${dir}/archivist.db`);
+    assert.deepEqual(await archivist.listRuns(), [], "nothing recorded, /health shows no run");
+    assert.equal(sim.stats().byTrId.FHKST01010900 ?? 0, 0);
   });
 });
 

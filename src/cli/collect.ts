@@ -1,11 +1,14 @@
 /**
- * `deno task collect <flow|intraday|all> [--date D | --from D --to D] [--codes C,C] [--dry-run]`:
- * one ad-hoc collection, then exit.
+ * `deno task collect <flow|intraday|all> [--date D | --from D --to D] [--codes C,C] [--refetch]
+ * [--dry-run]`: one ad-hoc collection, then exit.
  *
- * Default day: per job, the latest trading day whose data is final (minute bars from the 15:30
- * close, flows from 15:40 KST). `--from/--to` is a backfill over the trading days in between.
- * Exit 0 when every stock was collected (skipped runs included), 1 when some stock failed or the
- * collection could not run (all recorded), 2 on a usage or configuration error.
+ * Default day: per job, the latest trading day whose data is final (minute bars from that day's
+ * close — 15:30, 16:30 on a CSAT day —, flows ten minutes later). `--from/--to` is a backfill over
+ * the trading days in between; a date after today is a usage error. Stocks whose data of a day is
+ * already stored are not fetched again unless `--refetch` (to pick up KIS's corrections).
+ * Exit 0 when every stock was collected (closed days included), 1 when some stock failed or a day
+ * could not be collected now (all recorded), 2 on a usage or configuration error (nothing to
+ * collect, a day KIS cannot serve with these keys, refused credentials).
  *
  * @module
  */
@@ -13,14 +16,18 @@ import cliProgress from "cli-progress";
 import { Argument, Command, CommanderError } from "commander";
 import type { Archivist } from "../../db/archivist.ts";
 import { COLLECTION_JOBS, type CollectionJob } from "../../db/schema.ts";
-import { refreshMarketCalendar } from "../../collectors/calendar.ts";
+import { CalendarRefresher } from "../../collectors/calendar.ts";
 import { latestReadyTradeDate } from "../../collectors/dates.ts";
-import { LEASE_BUSY_REASON } from "../../collectors/lease.ts";
-import { runCollection, type RunObserver, type RunReport } from "../../collectors/run.ts";
-import type { KisEnv } from "../config.ts";
+import { JOBS } from "../../collectors/jobs.ts";
+import {
+  NO_TARGETS_REASON,
+  runCollection,
+  type RunObserver,
+  type RunReport,
+} from "../../collectors/run.ts";
 import { KisClient, KisCredentialsError } from "../kis/mod.ts";
 import { isStockCode } from "../stock_code.ts";
-import { datesBetween, isTradeDate } from "../time.ts";
+import { datesBetween, isTradeDate, kstDate } from "../time.ts";
 import { EXIT_USAGE, exitOnUsageError, startCommand, UsageError } from "./entry.ts";
 
 /** Exit code when some stock failed or a run could not collect. */
@@ -34,11 +41,17 @@ interface CollectArgs {
   readonly to?: string;
   readonly codes: readonly string[];
   readonly dryRun: boolean;
+  readonly refetch: boolean;
 }
 
-function checkDate(flag: string, value: string | undefined): string | undefined {
+function checkDate(flag: string, value: string | undefined, today: string): string | undefined {
   if (value !== undefined && !isTradeDate(value)) {
     throw new UsageError(`${flag}: expected a date as YYYY-MM-DD (got ${JSON.stringify(value)})`);
+  }
+  if (value !== undefined && value > today) {
+    throw new UsageError(
+      `${flag}: ${value} is after today (${today} KST): there is nothing to collect yet`,
+    );
   }
   return value;
 }
@@ -52,6 +65,7 @@ function parseArgs(argv: readonly string[]): CollectArgs {
     .option("--from <YYYY-MM-DD>", "backfill: first day")
     .option("--to <YYYY-MM-DD>", "backfill: last day (default: the latest final day)")
     .option("--codes <codes>", "stock codes besides the collection targets, e.g. 005930,000660")
+    .option("--refetch", "ask KIS again for stocks already stored (to pick up corrections)", false)
     .option("--dry-run", "print targets and planned KIS calls; send nothing", false)
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
@@ -74,10 +88,12 @@ function parseArgs(argv: readonly string[]): CollectArgs {
     to?: string;
     codes?: string;
     dryRun: boolean;
+    refetch: boolean;
   }>();
-  const date = checkDate("--date", options.date);
-  const from = checkDate("--from", options.from);
-  const to = checkDate("--to", options.to);
+  const today = kstDate(new Date());
+  const date = checkDate("--date", options.date, today);
+  const from = checkDate("--from", options.from, today);
+  const to = checkDate("--to", options.to, today);
   if (date && (from || to)) {
     throw new UsageError("--date cannot be combined with --from/--to: give one day or a range");
   }
@@ -98,6 +114,7 @@ function parseArgs(argv: readonly string[]): CollectArgs {
     to,
     codes: [...new Set(codes)],
     dryRun: options.dryRun,
+    refetch: options.refetch,
   };
 }
 
@@ -115,12 +132,12 @@ function plannedRuns(args: CollectArgs, archivist: Archivist, now: Date): Planne
     if (args.date) {
       runs.push({ job, tradeDate: args.date });
     } else if (args.from) {
-      const to = args.to ?? latestReadyTradeDate(job, now, isOpen);
+      const to = args.to ?? latestReadyTradeDate(job, now, archivist);
       for (const tradeDate of datesBetween(args.from, to).filter(isOpen)) {
         runs.push({ job, tradeDate });
       }
     } else {
-      runs.push({ job, tradeDate: latestReadyTradeDate(job, now, isOpen) });
+      runs.push({ job, tradeDate: latestReadyTradeDate(job, now, archivist) });
     }
   }
   return runs.sort((a, b) =>
@@ -137,39 +154,52 @@ function missingCredentials(): UsageError {
   );
 }
 
+/** Days of a flow backfill covered by its first day's answers (30 trading days each). */
+const FLOW_DAYS_PER_CALL = 30;
+
 /** Prints the targets and planned KIS calls of each run, sending nothing. */
 async function printDryRun(
   runs: readonly PlannedRun[],
   args: CollectArgs,
   archivist: Archivist,
   client: KisClient,
-  env: KisEnv,
+  now: Date,
 ): Promise<void> {
   let total = 0;
+  const firstFlowDay = runs.find((r) => r.job === "flow")?.tradeDate;
   for (const { job, tradeDate } of runs) {
     if (!archivist.isTradingDay(tradeDate)) {
       console.log(`${job} ${tradeDate}: market closed, nothing to collect`);
       continue;
     }
     const targets = await archivist.collectionTargets(tradeDate, args.codes);
+    const context = {
+      archivist,
+      client,
+      calendar: archivist,
+      tradeDate,
+      session: archivist.session(tradeDate),
+      today: kstDate(now),
+      now: () => now,
+    };
+    const stored = args.refetch ? new Set<string>() : await JOBS[job].stored(context, targets);
     let perStock: number;
-    let how: string;
     try {
-      if (job === "flow") {
-        perStock = env === "real" ? 2 : 1;
-        how = env === "real" ? "investor flows + daily program trading" : "investor flows only";
-      } else {
-        perStock = client.plannedCalls("sessionMinuteBars", tradeDate);
-        how = "minute-bar pages";
-      }
+      const covered = job === "flow" && tradeDate !== firstFlowDay &&
+        datesBetween(firstFlowDay!, tradeDate).filter((d) => archivist.isTradingDay(d)).length <=
+          FLOW_DAYS_PER_CALL;
+      perStock = covered ? 0 : JOBS[job].plannedCalls(context);
     } catch (error) {
       console.log(`${job} ${tradeDate}: cannot collect: ${(error as Error).message}`);
       continue;
     }
-    total += perStock * targets.length;
+    const fetched = targets.length - stored.size;
+    total += perStock * fetched;
     console.log(
-      `${job} ${tradeDate}: ${targets.length} stocks × ${perStock} calls (${how}) = ` +
-        `${perStock * targets.length} KIS calls`,
+      `${job} ${tradeDate}: ${fetched} stocks × ${perStock} calls (${JOBS[job].what}${
+        perStock === 0 ? ", covered by the backfill's first day" : ""
+      }) = ${perStock * fetched} KIS calls` +
+        (stored.size > 0 ? `; ${stored.size} already stored` : ""),
     );
     if (targets.length > 0) console.log(`  targets: ${targets.join(", ")}`);
   }
@@ -191,7 +221,7 @@ function progressObserver(interactive: boolean): RunObserver {
       stockFinished: (p) =>
         console.log(
           `${p.job} ${p.tradeDate} ${p.stocksDone + p.stocksFailed}/${p.stocksTotal} ` +
-            `${p.stockCode} ${p.error ? `failed: ${p.error}` : "ok"}`,
+            `${p.stockCode} ${p.error ? `failed: ${p.error}` : p.note ? `ok (${p.note})` : "ok"}`,
         ),
     };
   }
@@ -219,18 +249,50 @@ function summaryLine(report: RunReport): string {
   const head = `${report.job} ${report.tradeDate}: ${report.status}`;
   if (report.status === "skipped") return `${head} (${report.reason})`;
   const { inserted, updated, unchanged } = report.writes;
-  return `${head}, ${report.stocksDone}/${report.stocksTotal} stocks, ${report.rowsWritten} rows ` +
-    `written (${inserted} new, ${updated} changed, ${unchanged} unchanged), ` +
-    `${report.kisCalls} KIS calls, ${report.seconds.toFixed(1)} s`;
+  const stored = report.alreadyStored > 0
+    ? ` (${report.alreadyStored} already stored; --refetch asks KIS again)`
+    : "";
+  return `${head}, ${report.stocksDone}/${report.stocksTotal} stocks${stored}, ` +
+    `${report.rowsWritten} rows written (${inserted} new, ${updated} changed, ` +
+    `${unchanged} unchanged), ${report.kisCalls} KIS calls, ${report.seconds.toFixed(1)} s`;
 }
 
 /** The exit code of a finished collection. */
 function exitCodeOf(reports: readonly RunReport[]): number {
   if (reports.some((r) => r.credentialsRejected)) return EXIT_USAGE;
-  const failed = reports.some((r) =>
-    r.stocksFailed > 0 || r.status === "failed" || r.reason === LEASE_BUSY_REASON
-  );
+  const failed = reports.some((r) => r.stocksFailed > 0 || r.status === "failed" || r.retryLater);
   return failed ? EXIT_FAILED : 0;
+}
+
+/**
+ * Refuses what cannot be collected with one line each: no stock to collect (the watchlist is
+ * empty and no codes were given), or days the KIS environment cannot serve; returns the runs
+ * left. Exits 2 when none is.
+ */
+async function collectableRuns(
+  runs: readonly PlannedRun[],
+  args: CollectArgs,
+  archivist: Archivist,
+  client: KisClient,
+  now: Date,
+): Promise<PlannedRun[]> {
+  const latest = runs.reduce((max, r) => r.tradeDate > max ? r.tradeDate : max, "");
+  if (args.codes.length === 0 && (await archivist.collectionTargets(latest)).length === 0) {
+    exitOnUsageError(new UsageError(`Nothing collected: ${NO_TARGETS_REASON}.`));
+  }
+  const today = kstDate(now);
+  const left: PlannedRun[] = [];
+  const refused = new Map<string, string[]>();
+  for (const run of runs) {
+    const reason = JOBS[run.job].unavailable(client, run.tradeDate, today);
+    if (!reason) left.push(run);
+    else refused.set(reason, [...(refused.get(reason) ?? []), `${run.job} ${run.tradeDate}`]);
+  }
+  for (const [reason, which] of refused) {
+    console.error(`Not collected: ${which.join(", ")}: ${reason}`);
+  }
+  if (left.length === 0) Deno.exit(EXIT_USAGE);
+  return left;
 }
 
 async function main(): Promise<number> {
@@ -247,25 +309,33 @@ async function main(): Promise<number> {
   if (!config.kis) exitOnUsageError(missingCredentials());
   const client = KisClient.fromSettings(config.kis);
   const now = new Date();
+  const calendar = new CalendarRefresher(archivist, client);
   if (!args.dryRun && !args.date) {
-    await refreshMarketCalendar(archivist, client, now).catch((error) =>
+    await calendar.refresh(now).catch((error) =>
       exitOnUsageError(error instanceof KisCredentialsError ? new UsageError(error.message) : error)
     );
   }
-  const runs = plannedRuns(args, archivist, now);
-  if (runs.length === 0) {
+  const planned = plannedRuns(args, archivist, now);
+  if (planned.length === 0) {
     console.log(`No trading day between ${args.from} and ${args.to ?? "the latest final day"}.`);
     return 0;
   }
+  const runs = await collectableRuns(planned, args, archivist, client, now);
   if (args.dryRun) {
-    await printDryRun(runs, args, archivist, client, config.kis.env);
+    await printDryRun(runs, args, archivist, client, now);
     return 0;
   }
   const reports: RunReport[] = [];
-  const deps = { archivist, client, observer: progressObserver(interactive) };
+  const deps = { archivist, client, calendar, observer: progressObserver(interactive) };
   for (const { job, tradeDate } of runs) {
     reports.push(
-      await runCollection(deps, { job, tradeDate, trigger: "manual", codes: args.codes }),
+      await runCollection(deps, {
+        job,
+        tradeDate,
+        trigger: "manual",
+        codes: args.codes,
+        refetch: args.refetch,
+      }),
     );
   }
   console.log("Summary:");
@@ -273,6 +343,9 @@ async function main(): Promise<number> {
     console.log(`  ${summaryLine(report)}`);
     for (const failure of report.failures) {
       console.log(`    ${failure.stockCode}: ${failure.error}`);
+    }
+    for (const { stockCode, note } of report.notes) {
+      console.log(`    ${stockCode === "*" ? "note" : stockCode}: ${note}`);
     }
   }
   const code = exitCodeOf(reports);

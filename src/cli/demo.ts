@@ -158,11 +158,10 @@ async function main(): Promise<void> {
     });
     const now = new Date();
     await refreshMarketCalendar(archivist, client, now);
-    const isOpen = (date: string) => archivist.isTradingDay(date);
     console.log(`Collecting ${DEMO_WATCHLIST.length} stocks…`);
     let tradeDate = "";
     for (const job of COLLECTION_JOBS) {
-      tradeDate = latestReadyTradeDate(job, now, isOpen);
+      tradeDate = latestReadyTradeDate(job, now, archivist);
       const report = await runCollection({ archivist, client }, {
         job,
         tradeDate,

@@ -8,8 +8,9 @@ import { Archivist } from "../../db/archivist.ts";
 import { SchemaTooNewError } from "../../db/migrations.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { setupLogging } from "../log.ts";
+import { SessionRules } from "../session.ts";
 
-/** Exit code of a usage or configuration error (contract.md). */
+/** Exit code of a usage or configuration error (README: Commands). */
 export const EXIT_USAGE = 2;
 
 /** A usage mistake: printed as is, exits with {@link EXIT_USAGE}. */
@@ -50,8 +51,10 @@ export async function startCommand(
       s !== undefined
     ),
   });
-  const archivist = await Archivist.open(config.databasePath, { sync: config.sync })
-    .catch(exitOnUsageError);
+  const archivist = await Archivist.open(config.databasePath, {
+    sync: config.sync,
+    sessions: new SessionRules(config.sessions),
+  }).catch(exitOnUsageError);
   return {
     config,
     archivist,

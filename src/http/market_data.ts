@@ -6,7 +6,7 @@
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
-import type { FlowSnapshotRow, MinuteBarRow } from "../../db/schema.ts";
+import type { FlowSnapshotRow, StockMinutePriceRow } from "../../db/schema.ts";
 import { addDays, kstDate, kstIso } from "../time.ts";
 import type { AppOptions } from "./app.ts";
 import { invalidRequest, problemResponses } from "./problem.ts";
@@ -33,7 +33,7 @@ export const minuteBarSchema = z.object({
   value: z.int().meta({ description: "KRW traded in the minute" }),
 }).meta({ id: "MinuteBar" });
 
-function toBar(row: MinuteBarRow): z.output<typeof minuteBarSchema> {
+function toBar(row: StockMinutePriceRow): z.output<typeof minuteBarSchema> {
   const { stock_code: _code, ...bar } = row;
   return { ...bar, time_kst: kstIso(row.bar_time * 1000) };
 }

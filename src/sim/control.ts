@@ -30,6 +30,7 @@ const share = z.number().min(0, { error: "expected 0..1" }).max(1, { error: "exp
 const faultsBody = z.object({
   serverErrorRate: share.optional(),
   latencyMs: z.number().int().min(0).max(60_000).optional(),
+  latencyJitterMs: z.number().int().min(0).max(60_000).optional(),
   malformedRate: share.optional(),
   malformedField: z.string().min(1).nullable().optional(),
   failCodes: z.array(z.string()).optional(),

@@ -126,7 +126,8 @@ export function createKisApp(state: SimState, env: SimEnv): Hono {
   app.use("*", async (c, next) => {
     if (c.req.path.startsWith("/__sim")) return await next();
     state.stats.requests++;
-    const latency = state.faults.latencyMs;
+    const latency = state.faults.latencyMs +
+      Math.random() * (state.faults.latencyJitterMs ?? 0);
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     await next();
     if (!state.quiet) {
