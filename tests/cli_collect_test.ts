@@ -190,3 +190,36 @@ async function withDir(test: (dir: string) => Promise<void>): Promise<void> {
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+Deno.test("collect CLI: two processes one after the other keep the app key's limit together", async () => {
+  // KIS counts the app key, not the process: the second may not add its burst to the first's
+  // last second. The simulator counts every request of the key to the millisecond.
+  const sim = await startSimulator({
+    rateLimit: { real: 8 },
+    tokenIssueIntervalSec: 1,
+    quiet: true,
+  });
+  const dir = await Deno.makeTempDir({ prefix: "archivist-cli-test-" });
+  try {
+    const env = { ...kisEnv(sim, dir), KIS_RATE_LIMIT: "8" };
+    const first = await collect(
+      dir,
+      ["flow", "--date", PAST_DAY, "--codes", "005930,000660,035420,051910,005380,035720"],
+      env,
+    );
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    const second = await collect(
+      dir,
+      ["flow", "--date", PAST_DAY, "--codes", "068270,207940,373220,005490,000270,105560"],
+      env,
+    );
+    assert.equal(second.code, 0, second.stdout + second.stderr);
+    const stats = sim.stats();
+    assert.equal(stats.byTrId.FHKST01010900, 12);
+    assert.ok(stats.peakPerSecond <= 8, `${stats.peakPerSecond} requests in one second`);
+    assert.equal(stats.rateLimited, 0, "no EGW00201");
+  } finally {
+    await sim.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -70,6 +70,8 @@ Deno.test("scheduledJobs: flow 16:00 and bars 16:05 KST on weekdays, with the ne
     jobs[1].nextRunKst(new Date("2026-11-26T16:00:00+09:00")),
     "2026-11-26T16:05:00+09:00",
   );
+  const off = scheduledJobs(parseConfig({ ARCHIVIST_INTRADAY_ENABLED: "false" }));
+  assert.deepEqual(off.map((j) => j.job), ["flow"], "a job switched off is not scheduled");
   const early = scheduledJobs(parseConfig({ ARCHIVIST_FLOW_TIME_KST: "08:30" }))[0];
   assert.equal(early.utcCron, "30 23 * * SUN-THU");
   assert.equal(early.nextRunKst(friday), "2026-11-30T08:30:00+09:00");

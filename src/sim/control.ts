@@ -3,7 +3,8 @@
  * (demo, benchmarks) can be driven over HTTP:
  *
  * - `GET /__sim/clock` → `{now, kst}`; `PUT /__sim/clock` with `{"now": "<ISO-8601>"}`
- * - `PUT /__sim/faults` with any `SimFaults` fields (merged; `malformedField: null` clears it)
+ * - `PUT /__sim/faults` with any `SimFaults` fields (merged; `null` clears `malformedField` and
+ *   `minuteRowsFrom`)
  * - `PUT /__sim/rate-limit` with `{"real"?: n, "virtual"?: n}`
  * - `GET /__sim/stats`; `DELETE /__sim/stats` resets the counters
  * - `POST /__sim/expire-tokens` → `{expired: n}`
@@ -35,6 +36,7 @@ const faultsBody = z.object({
   malformedField: z.string().min(1).nullable().optional(),
   failCodes: z.array(z.string()).optional(),
   rateLimitBurst: z.number().int().min(0).optional(),
+  minuteRowsFrom: z.string().regex(/^\d{6}$/, { error: "expected HHMMSS" }).nullable().optional(),
 }).strict();
 
 const rateBody = z.object({
@@ -82,9 +84,10 @@ export function controlRoutes(state: SimState): Hono {
   routes.put("/faults", async (c) => {
     const body = await parseBody(c.req.raw, faultsBody);
     if (body instanceof Response) return body;
-    const { malformedField, ...rest } = body;
+    const { malformedField, minuteRowsFrom, ...rest } = body;
     const update: Partial<SimFaults> = { ...rest };
     if (malformedField !== undefined) update.malformedField = malformedField ?? undefined;
+    if (minuteRowsFrom !== undefined) update.minuteRowsFrom = minuteRowsFrom ?? undefined;
     state.setFaults(update);
     return c.json(state.faults);
   });

@@ -104,6 +104,7 @@ function quotationHandler(state: SimState, env: SimEnv, endpoint: QuotationEndpo
       param,
       now: state.clock.now(),
       quirks: state.quirks,
+      minuteRowsFrom: faults.minuteRowsFrom,
     });
     if (isFailure(answer)) return fail(answer);
     if (faults.malformedRate > 0 && Math.random() < faults.malformedRate) {

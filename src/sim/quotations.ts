@@ -53,6 +53,8 @@ export interface QuoteRequest {
   /** The simulated instant of the request. */
   now: Date;
   quirks: SimQuirks;
+  /** Minute rows before this KST `HHMMSS` are left out (the `minuteRowsFrom` fault). */
+  minuteRowsFrom?: string;
 }
 
 /** A successful TR answer: the body and the `tr_cont` response header. */
@@ -235,6 +237,12 @@ function newestFirst(tradeDate: string, bars: readonly SimMinuteBar[]): KisRow[]
   return bars.map((bar) => minuteRow(tradeDate, bar)).reverse();
 }
 
+/** The bars a request may see: all, or those from the `minuteRowsFrom` fault on. */
+function visible(request: QuoteRequest, bars: SimMinuteBar[]): SimMinuteBar[] {
+  const from = request.minuteRowsFrom;
+  return from ? bars.filter((bar) => bar.time >= from) : bars;
+}
+
 function todayMinutesAnswer(request: QuoteRequest): QuoteAnswer | KisFailure {
   const market = marketOf(request);
   if (isFailure(market)) return market;
@@ -249,7 +257,9 @@ function todayMinutesAnswer(request: QuoteRequest): QuoteAnswer | KisFailure {
   if (!isKrxTradingDay(today)) return ok({ output1, output2: [] });
   // a future anchor is treated as now
   const anchor = hour < time ? hour : time;
-  const bars = sessionBarsAt(code, today, time).filter((bar) => bar.time <= anchor);
+  const bars = visible(request, sessionBarsAt(code, today, time)).filter((bar) =>
+    bar.time <= anchor
+  );
   const currentMinute = time.slice(0, 4) + "00";
   const last = bars.at(-1);
   if (
@@ -321,7 +331,7 @@ function dailyMinutesAnswer(request: QuoteRequest): QuoteAnswer | KisFailure {
   const anchor = isToday && time < hour ? time : hour;
   const fakeTicks = (request.param("FID_FAKE_TICK_INCU_YN") ?? "").trim().toUpperCase() === "Y";
   const sessionSoFar = isToday ? sessionBarsAt(code, today, time) : sessionBars(code, target);
-  const bars = sessionSoFar.filter((bar) => bar.time <= anchor);
+  const bars = visible(request, sessionSoFar).filter((bar) => bar.time <= anchor);
   const rows = newestFirst(target, fakeTicks ? withQuietMinutes(target, bars) : bars);
   const sameDayRows = rows.length;
   const spill = (request.param("FID_PW_DATA_INCU_YN") ?? "").trim().toUpperCase() === "Y";

@@ -41,6 +41,11 @@ export interface SimFaults {
   failCodes?: string[];
   /** Answer the next N quotation requests with EGW00201 regardless of the rate. */
   rateLimitBurst?: number;
+  /**
+   * KST `HHMMSS`: the minute-bar TRs leave out rows before it (a hole in KIS's minute history),
+   * while the rows they send keep the day's true cumulative values.
+   */
+  minuteRowsFrom?: string;
 }
 
 /** Counters since start or the last reset. */
