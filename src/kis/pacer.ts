@@ -5,21 +5,20 @@
  *
  * KIS counts the app key, not the process, so the send times live in a {@link PaceLog} shared by
  * all of them: a small file beside the token cache, read and written under a file lock
- * ({@link FilePaceLog}). A request may go once fewer than `limit` sends of the key fall within
- * the last window.
+ * ({@link FilePaceLog}). A request may go once fewer than `limit` of the key's recent sends may
+ * still be stamped within the second before it.
  *
- * The gateway stamps a request somewhere between our send and its answer. Two rules keep any
- * second of stamps within the limit, and a send may go as soon as either allows it:
- *
- * - after the answer: one second after the *answer* to the send `limit` places before (ours,
- *   answered): whatever the network did, that one was stamped by then. Cheap on a fast network;
- *   at 300 ms round trips it idles the window (0.77 of the limit).
- * - after the send: one second plus an allowance after that *send*. Assuming the stamp sits at a
- *   steady share of the round trip, two stamps come closer than their sends by at most the spread
- *   of round trips, so the allowance is that spread as measured on recent answers (with a 10 %
- *   margin): at 300 ms with 0–100 ms of jitter about 0.9 of the limit. Until a few answers are in
- *   it is the slowest round trip seen (one second before any); it is the only rule for the sends
- *   of other processes, whose answers are not known here.
+ * The gateway stamps a request somewhere between our send and its answer. A send of ours is
+ * surely out of the second before a new send one second after its *answer*, less most of the
+ * shortest round trip seen: the answer still had its way back to travel after the stamp, and the
+ * new request has its way there before its own; together the two halves of a round trip, never
+ * shorter than the shortest one ever measured (90 % of it is counted, against jitter on both
+ * ways; a recent minimum would not do: when a server stalls, every recent round trip is mostly
+ * queueing before the stamp). On a fast
+ * network that is one second after the answer; at 300 ms round trips with 0–100 ms of jitter it
+ * keeps about 0.9 of the limit, where a plain second after the answer idles the window (0.77).
+ * A send still unanswered keeps its place, however late the gateway is; another process's send,
+ * whose answer is not known here, counts until a second plus the slowest round trip seen.
  *
  * @module
  */
@@ -31,14 +30,14 @@ const log = getLogger("kis", "pacer");
 /** Added to every window against timer rounding. */
 export const PACER_MARGIN_MS = 5;
 
-/** Round trips kept to measure their spread. */
+/** Round trips kept to know the slowest of late. */
 export const RTT_SAMPLES = 64;
 
-/** Answers needed before the spread of round trips is trusted. */
-export const MIN_RTT_SAMPLES = 8;
+/** The share of the shortest round trip a send's answer may count as already travelled. */
+export const ROUND_TRIP_CREDIT = 0.9;
 
-/** The allowance while nothing has been measured (ms). */
-export const UNMEASURED_ALLOWANCE_MS = 1000;
+/** How long another process's send counts while no round trip has been measured (ms). */
+export const UNMEASURED_ROUND_TRIP_MS = 1000;
 
 /** How long a waiting request sleeps at most before it looks at the log again (ms). */
 export const PACER_POLL_MS = 100;
@@ -181,17 +180,6 @@ async function readPaceFile(path: string): Promise<PaceFile> {
   return { version: 1, keys: {} };
 }
 
-/** The earliest instant a send may go: fewer than `count` sends within `windowMs` before it. */
-export function earliestSend(
-  recent: readonly number[],
-  count: number,
-  windowMs: number,
-  now: number,
-): number {
-  if (recent.length < count) return now;
-  return Math.max(now, recent[recent.length - count] + windowMs);
-}
-
 /** What a {@link Pacer} needs besides the rate. */
 export interface PacerOptions {
   /** Where the key's sends are kept; default a log of this pacer alone. */
@@ -200,11 +188,10 @@ export interface PacerOptions {
   readonly clock?: PacerClock;
 }
 
-/** This pacer's own sends granted at one instant: how many are unanswered, the latest answer. */
-interface OwnSends {
-  pending: number;
-  /** Set once one was answered; a send that failed without an answer keeps `pending` up. */
-  latestAnswer: number;
+/** A caller's turn: the send time the log recorded and its place among the sends of that time. */
+interface Turn {
+  readonly at: number;
+  readonly slot: number;
 }
 
 /** Lets concurrent callers send one request each, in order, within the limit. */
@@ -213,15 +200,19 @@ export class Pacer {
   readonly ratePerSecond: number;
   /** Requests allowed per window. */
   readonly count: number;
-  /** The window before the allowance for jitter (ms): one second, longer below 1 request/s. */
+  /** The window (ms): one second, longer below 1 request/s. */
   readonly baseWindowMs: number;
   readonly #clock: PacerClock;
   readonly #log: PaceLog;
   readonly #roundTrips: number[] = [];
-  /** Callers waiting for a turn, first come first served; `go` gets the recorded send time. */
-  readonly #waiting: { go(at: number): void; fail(error: unknown): void }[] = [];
-  /** This pacer's sends by the time the log recorded for them. */
-  readonly #own = new Map<number, OwnSends>();
+  #shortest = Infinity;
+  /** Callers waiting for a turn, first come first served; `go` gets their recorded send. */
+  readonly #waiting: { go(turn: Turn): void; fail(error: unknown): void }[] = [];
+  /**
+   * This pacer's sends by the time the log recorded for them: each one's answer time (for a
+   * failed send, the failure's, without the round-trip credit), or null while unanswered.
+   */
+  readonly #own = new Map<number, (number | null)[]>();
   #pumping = false;
 
   constructor(ratePerSecond: number, options: PacerOptions = {}) {
@@ -235,18 +226,17 @@ export class Pacer {
     this.#log = options.log ?? new MemoryPaceLog(() => this.#clock.now());
   }
 
-  /** The allowance for where the gateway stamps a request (ms), from recent round trips. */
-  get allowanceMs(): number {
-    const samples = this.#roundTrips;
-    if (samples.length === 0) return UNMEASURED_ALLOWANCE_MS;
-    const sorted = [...samples].sort((a, b) => a - b);
-    if (samples.length < MIN_RTT_SAMPLES) return Math.min(1000, sorted.at(-1)!);
-    return Math.min(1000, Math.ceil((sorted.at(-1)! - sorted[0]) * 1.1));
+  /**
+   * The shortest round trip ever measured (ms), or 0 before any: the network's own delay, which
+   * queueing only adds to (a recent minimum can be all queueing when a server stalls).
+   */
+  get shortestRoundTripMs(): number {
+    return Number.isFinite(this.#shortest) ? this.#shortest : 0;
   }
 
-  /** The current window (ms): base, allowance and margin. */
-  get windowMs(): number {
-    return this.baseWindowMs + this.allowanceMs + PACER_MARGIN_MS;
+  /** The slowest recent round trip (ms), or {@link UNMEASURED_ROUND_TRIP_MS} before any. */
+  get slowestRoundTripMs(): number {
+    return this.#roundTrips.length === 0 ? UNMEASURED_ROUND_TRIP_MS : Math.max(...this.#roundTrips);
   }
 
   /**
@@ -255,43 +245,65 @@ export class Pacer {
    * event loop) is part of the spread the window allows for.
    */
   async run<T>(send: () => Promise<T>): Promise<T> {
-    const sentAt = await new Promise<number>((go, fail) => {
+    const turn = await new Promise<Turn>((go, fail) => {
       this.#waiting.push({ go, fail });
       if (!this.#pumping) void this.#pump();
     });
-    const result = await send();
-    const answeredAt = this.#clock.now();
-    this.#roundTrips.push(answeredAt - sentAt);
-    if (this.#roundTrips.length > RTT_SAMPLES) this.#roundTrips.shift();
-    const own = this.#own.get(sentAt);
-    if (own) {
-      own.pending--;
-      own.latestAnswer = Math.max(own.latestAnswer, answeredAt);
+    let result: T;
+    try {
+      result = await send();
+    } catch (error) {
+      // No answer: the request may have been stamped any time until now.
+      const answers = this.#own.get(turn.at);
+      if (answers) {
+        answers[turn.slot] = this.#clock.now() + ROUND_TRIP_CREDIT * this.shortestRoundTripMs;
+      }
+      throw error;
     }
+    const answeredAt = this.#clock.now();
+    const answers = this.#own.get(turn.at);
+    if (answers) answers[turn.slot] = answeredAt;
+    this.#roundTrips.push(answeredAt - turn.at);
+    if (this.#roundTrips.length > RTT_SAMPLES) this.#roundTrips.shift();
+    this.#shortest = Math.min(this.#shortest, answeredAt - turn.at);
     return result;
   }
 
-  /** The earliest next send: the earlier of the after-answer and after-send rules. */
+  /**
+   * The earliest next send: once fewer than `count` recent sends may still be stamped within
+   * the second before it (see the module's notes for when a send is out).
+   */
   #earliest(recent: readonly number[], now: number): number {
     if (recent.length < this.count) return now;
-    const gate = recent[recent.length - this.count];
-    let at = gate + this.windowMs;
-    const own = this.#own.get(gate);
-    if (own && own.pending === 0) {
-      at = Math.min(at, own.latestAnswer + this.baseWindowMs + PACER_MARGIN_MS);
+    const afterAnswer = this.baseWindowMs + PACER_MARGIN_MS -
+      ROUND_TRIP_CREDIT * this.shortestRoundTripMs;
+    const afterOtherSend = this.baseWindowMs + PACER_MARGIN_MS + this.slowestRoundTripMs;
+    const outAt: number[] = [];
+    for (let i = 0; i < recent.length;) {
+      const at = recent[i];
+      const answers = this.#own.get(at) ?? [];
+      // Sends of one instant: this pacer's own first (their answers known), then others'.
+      for (let k = 0; i < recent.length && recent[i] === at; i++, k++) {
+        if (k >= answers.length) outAt.push(at + afterOtherSend);
+        else outAt.push(answers[k] === null ? Infinity : answers[k]! + afterAnswer);
+      }
     }
-    return Math.max(now, at);
+    outAt.sort((a, b) => a - b);
+    return Math.max(now, outAt[outAt.length - this.count]);
   }
 
-  #recordOwn(at: number, count: number): void {
-    const own = this.#own.get(at);
-    if (own) own.pending += count;
-    else this.#own.set(at, { pending: count, latestAnswer: -Infinity });
+  /** Records `count` own sends at `at`; returns the first one's slot. */
+  #recordOwn(at: number, count: number): number {
+    const answers = this.#own.get(at) ?? [];
+    const first = answers.length;
+    answers.push(...Array<number | null>(count).fill(null));
+    this.#own.set(at, answers);
     if (this.#own.size > 4 * KEEP_SENDS) {
-      // Only the last `count` sends ever gate a send: older records go.
-      const keep = [...this.#own.keys()].sort((a, b) => a - b).slice(-KEEP_SENDS);
-      for (const key of this.#own.keys()) if (!keep.includes(key)) this.#own.delete(key);
+      // Only sends of the last window ever gate a send: older records go.
+      const keep = new Set([...this.#own.keys()].sort((a, b) => a - b).slice(-KEEP_SENDS));
+      for (const key of this.#own.keys()) if (!keep.has(key)) this.#own.delete(key);
     }
+    return first;
   }
 
   /** Hands out turns while callers wait: all the window allows at once, in one claim. */
@@ -303,9 +315,13 @@ export class Pacer {
           this.#waiting.length,
           (recent, now) => this.#earliest(recent, now),
         );
-        if (granted > 0) this.#recordOwn(at, granted);
-        for (const caller of this.#waiting.splice(0, granted)) caller.go(at);
-        // Look again soon: the allowance shrinks as answers come in, other processes send.
+        if (granted > 0) {
+          const first = this.#recordOwn(at, granted);
+          this.#waiting.splice(0, granted).forEach((caller, k) =>
+            caller.go({ at, slot: first + k })
+          );
+        }
+        // Look again soon: answers come in, other processes send.
         if (this.#waiting.length > 0) await this.#clock.sleep(Math.min(waitMs, PACER_POLL_MS));
       }
     } catch (error) {

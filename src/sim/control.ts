@@ -8,6 +8,9 @@
  * - `PUT /__sim/rate-limit` with `{"real"?: n, "virtual"?: n}`
  * - `GET /__sim/stats`; `DELETE /__sim/stats` resets the counters
  * - `POST /__sim/expire-tokens` → `{expired: n}`
+ * - `POST /__sim/warm` with `{"codes": [...], "from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}`
+ *   computes those stocks' market for those days ahead (benchmarks: the first requests of a
+ *   stock are otherwise slowed by computing years of its prices, which a real gateway never is)
  *
  * Bad bodies answer 400 `application/problem+json` naming each field.
  *
@@ -15,8 +18,9 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
-import { kstIso } from "../time.ts";
+import { datesBetween, isTradeDate, kstIso } from "../time.ts";
 import { parseInstant } from "./clock.ts";
+import { investorDay, programDay, sessionBars } from "./market.ts";
 import { readJsonObject } from "./http.ts";
 import type { SimFaults, SimState } from "./state.ts";
 
@@ -37,6 +41,13 @@ const faultsBody = z.object({
   failCodes: z.array(z.string()).optional(),
   rateLimitBurst: z.number().int().min(0).optional(),
   minuteRowsFrom: z.string().regex(/^\d{6}$/, { error: "expected HHMMSS" }).nullable().optional(),
+}).strict();
+
+const date = z.string().refine(isTradeDate, { error: "expected YYYY-MM-DD" });
+const warmBody = z.object({
+  codes: z.array(z.string()).max(5_000),
+  from: date,
+  to: date,
 }).strict();
 
 const rateBody = z.object({
@@ -106,6 +117,21 @@ export function controlRoutes(state: SimState): Hono {
   });
 
   routes.post("/expire-tokens", (c) => c.json({ expired: state.tokens.expireAll() }));
+
+  routes.post("/warm", async (c) => {
+    const body = await parseBody(c.req.raw, warmBody);
+    if (body instanceof Response) return body;
+    const days = datesBetween(body.from, body.to);
+    if (days.length > 400) return problem("at most 400 days at once");
+    for (const code of body.codes) {
+      for (const day of days) {
+        investorDay(code, day);
+        programDay(code, day);
+      }
+      sessionBars(code, body.to);
+    }
+    return c.json({ codes: body.codes.length, days: days.length });
+  });
 
   return routes;
 }

@@ -83,6 +83,32 @@ function toMillions(krw: number): number {
  * times 1,000,000 equal these exactly; nets are buy − sell of the rounded values.
  */
 export function investorDay(stockCode: string, tradeDate: string): SimInvestorDay | undefined {
+  return structuredClone(remember(investorDays, stockCode, tradeDate, computeInvestorDay));
+}
+
+/**
+ * Days computed before, per `stock|date`: the daily answers ask for 30–60 days a request, and
+ * recomputing them would stall the simulator's event loop (and so its rate counter's clock).
+ */
+const DAY_CACHE_LIMIT = 20_000;
+const investorDays = new Map<string, SimInvestorDay | undefined>();
+const programDays = new Map<string, SimProgramDay | undefined>();
+
+function remember<T>(
+  cache: Map<string, T>,
+  stockCode: string,
+  tradeDate: string,
+  compute: (stockCode: string, tradeDate: string) => T,
+): T {
+  const key = `${stockCode}|${tradeDate}`;
+  if (cache.has(key)) return cache.get(key)!;
+  const value = compute(stockCode, tradeDate);
+  if (cache.size >= DAY_CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+  return value;
+}
+
+function computeInvestorDay(stockCode: string, tradeDate: string): SimInvestorDay | undefined {
   const day = simDay(stockCode, tradeDate);
   if (!day) return undefined;
   const bars = sessionBars(stockCode, tradeDate);
@@ -200,6 +226,11 @@ function emptyTotals(): SimProgramTotals {
  * price (integer KRW), so the totals equal the last intraday snapshot.
  */
 export function programDay(stockCode: string, tradeDate: string): SimProgramDay | undefined {
+  const day = remember(programDays, stockCode, tradeDate, computeProgramDay);
+  return day && { ...day };
+}
+
+function computeProgramDay(stockCode: string, tradeDate: string): SimProgramDay | undefined {
   const day = simDay(stockCode, tradeDate);
   if (!day) return undefined;
   const totals = emptyTotals();

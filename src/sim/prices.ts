@@ -137,7 +137,9 @@ function generateBars(stockCode: string, day: SimDay): SimMinuteBar[] {
   const skipChance = stock.dailyVolume >= 1_000_000 ? 0.01 : 0.04;
   const { continuous, auction } = sessionMinutesOf(day.tradeDate);
   const lastIndex = continuous.length - 1;
-  const minutes = continuous.filter((_, i) => i === 0 || !rnd.chance(skipChance));
+  // Indexes into `continuous` of the minutes that trade (the first always does).
+  const traded = continuous.flatMap((_, i) => i === 0 || !rnd.chance(skipChance) ? [i] : []);
+  const minutes = traded.map((i) => continuous[i]);
   const steps = minutes.length + 1;
   const sigma = 0.015 / Math.sqrt(steps);
   const walk = [0];
@@ -156,8 +158,7 @@ function generateBars(stockCode: string, day: SimDay): SimMinuteBar[] {
     );
 
   const volumeTarget = stock.dailyVolume * Math.exp(0.35 * rnd.normal());
-  const weights = minutes.map((time) => {
-    const t = continuous.indexOf(time);
+  const weights = traded.map((t) => {
     const shape = 1 + 2 * Math.exp(-t / 25) + 1.2 * Math.exp(-(lastIndex - t) / 40);
     return shape * Math.exp(0.6 * rnd.normal()) * (t === 0 ? 6 : 1);
   });
