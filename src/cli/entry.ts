@@ -1,6 +1,6 @@
 /**
  * What every Archivist command does first: load the configuration, set up logging, open (and so
- * migrate) the archive; and how it fails: one clear message and the contract's exit code 2.
+ * migrate) the archive; and how it fails: one clear message and exit code 2 (README: Commands).
  *
  * @module
  */
