@@ -19,6 +19,8 @@ import { getLogger } from "./src/log.ts";
 import { kstDate } from "./src/time.ts";
 
 const log = getLogger("service");
+/** How long a stop waits for the collections in flight to record themselves (ms). */
+const STOP_WAIT_MS = 60_000;
 const service = await startCommand("archivist.jsonl");
 const { config, archivist } = service;
 
@@ -83,7 +85,18 @@ async function stop(signal: Deno.Signal): Promise<void> {
   await server.shutdown();
   // Collections stop after the stocks in flight (seconds) and record how far they got; the
   // database must stay open until they have.
-  await Promise.all([startupCatchUp, cron?.idle()]);
+  const settled = await Promise.race([
+    Promise.all([startupCatchUp, cron?.idle()]).then(() => true),
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), STOP_WAIT_MS)),
+  ]);
+  if (!settled) {
+    // A request hanging in KIS's retries: leave without closing under it. Committed rows are
+    // safe (WAL); the next start marks the unfinished run as interrupted.
+    log.error("Collections did not stop within {seconds} s; exiting without waiting for them", {
+      seconds: STOP_WAIT_MS / 1000,
+    });
+    Deno.exit(1);
+  }
   await service[Symbol.asyncDispose]();
   Deno.exit(0);
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readUntil } from "../src/child_output.ts";
 import { KisClient } from "../src/kis/mod.ts";
 import {
   DEMO_REAL_APP_KEY,
@@ -88,17 +89,9 @@ export async function remoteSimulatedKis(
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let banner = "";
-  while (!/real host:\s+(\S+)/.test(banner)) {
-    const { done, value } = await lines.read();
-    if (done) throw new Error(`the simulator did not start: ${banner}`);
-    banner += value;
-  }
-  void (async () => {
-    while (!(await lines.read()).done);
-  })();
-  const realUrl = /real host:\s+(\S+)/.exec(banner)![1];
+  const { match, printed } = await readUntil(child, /real host:\s+(\S+)\n/);
+  if (!match) throw new Error(`the simulator did not start: ${printed}`);
+  const realUrl = match[1];
   const control = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${realUrl}/__sim/${path}`, {
       method,

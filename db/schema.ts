@@ -107,7 +107,7 @@ export interface LlmDecisionLedgerTable {
   timestamp: Instant;
   /** When the decision was taken (UTC). */
   decided_at: Instant;
-  /** KST trading day the decision applies to (after the 15:30 close: the next trading day). */
+  /** KST trading day the decision applies to (after that day's close, 15:30 or 16:30 on CSAT days: the next trading day). */
   trade_date: TradeDate;
   stock_code: string;
   stock_name: string | null;

@@ -29,10 +29,13 @@ function kisEnv(sim: KisSimulator, dir: string): Record<string, string> {
   };
 }
 
-/** A simulator on the real clock and a temp dir, both gone afterwards. */
-async function withSim(test: (sim: KisSimulator, dir: string) => Promise<void>): Promise<void> {
+/** A simulator on the real clock (1000 requests/s unless `limit`) and a temp dir, both gone afterwards. */
+async function withSim(
+  test: (sim: KisSimulator, dir: string) => Promise<void>,
+  limit = 1000,
+): Promise<void> {
   const sim = await startSimulator({
-    rateLimit: { real: 1000 },
+    rateLimit: { real: limit },
     tokenIssueIntervalSec: 1,
     quiet: true,
   });
@@ -194,13 +197,7 @@ async function withDir(test: (dir: string) => Promise<void>): Promise<void> {
 Deno.test("collect CLI: two processes one after the other keep the app key's limit together", async () => {
   // KIS counts the app key, not the process: the second may not add its burst to the first's
   // last second. The simulator counts every request of the key to the millisecond.
-  const sim = await startSimulator({
-    rateLimit: { real: 8 },
-    tokenIssueIntervalSec: 1,
-    quiet: true,
-  });
-  const dir = await Deno.makeTempDir({ prefix: "archivist-cli-test-" });
-  try {
+  await withSim(async (sim, dir) => {
     const env = { ...kisEnv(sim, dir), KIS_RATE_LIMIT: "8" };
     const first = await collect(
       dir,
@@ -218,8 +215,5 @@ Deno.test("collect CLI: two processes one after the other keep the app key's lim
     assert.equal(stats.byTrId.FHKST01010900, 12);
     assert.ok(stats.peakPerSecond <= 8, `${stats.peakPerSecond} requests in one second`);
     assert.equal(stats.rateLimited, 0, "no EGW00201");
-  } finally {
-    await sim.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  }, 8);
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { runCollection } from "../collectors/run.ts";
 import { sessionBars } from "../src/sim/market.ts";
 import { barTimeOf } from "../src/time.ts";
-import { collectFixture, FIVE_STOCKS } from "./collectors_fixture.ts";
+import { collectFixture, FIVE_STOCKS, truthRows } from "./collectors_fixture.ts";
 
 const DAY = "2026-11-24";
 
@@ -21,16 +21,7 @@ Deno.test("intraday: every bar of a 5-stock day equals the simulator's truth; a 
 
   let total = 0;
   for (const code of FIVE_STOCKS) {
-    const truth = sessionBars(code, DAY).map((bar) => ({
-      stock_code: code,
-      bar_time: barTimeOf(DAY, bar.time),
-      open: bar.open,
-      high: bar.high,
-      low: bar.low,
-      close: bar.close,
-      volume: bar.volume,
-      value: bar.value,
-    }));
+    const truth = truthRows(code, DAY);
     assert.ok(truth.length > 300);
     assert.deepEqual(await fx.archivist.minuteBars(code, DAY), truth, code);
     total += truth.length;

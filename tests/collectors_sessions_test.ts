@@ -1,25 +1,13 @@
 import assert from "node:assert/strict";
 import { catchUp } from "../collectors/catch_up.ts";
-import { runCollection } from "../collectors/run.ts";
+import { runCollection, type RunReport } from "../collectors/run.ts";
 import { runScheduledJob } from "../collectors/schedule.ts";
 import { parseConfig } from "../src/config.ts";
-import { sessionBars, SIM_HALTED_STOCK_CODE } from "../src/sim/market.ts";
+import { SIM_HALTED_STOCK_CODE } from "../src/sim/market.ts";
 import { barTimeOf } from "../src/time.ts";
-import { collectFixture } from "./collectors_fixture.ts";
+import { collectFixture, truthRows } from "./collectors_fixture.ts";
 
-/** The simulator's bars of a day as `stock_minute_price` rows. */
-function truth(code: string, day: string) {
-  return sessionBars(code, day).map((bar) => ({
-    stock_code: code,
-    bar_time: barTimeOf(day, bar.time),
-    open: bar.open,
-    high: bar.high,
-    low: bar.low,
-    close: bar.close,
-    volume: bar.volume,
-    value: bar.value,
-  }));
-}
+const truth = truthRows;
 
 const CSAT = "2026-11-19";
 const DELAYED = "2026-11-05";
@@ -175,13 +163,23 @@ Deno.test("sessions: a second collector that waited for the lease skips what the
   const codes = ["005930", "000660", "035420", "051910"];
   const request = { job: "intraday", tradeDate: "2026-11-24", trigger: "manual", codes } as const;
   const other = { ...fx.deps, client: fx.newClient(), lease: { waitMs: 30_000, pollMs: 20 } };
-  const [first, second] = await Promise.all([
-    runCollection(fx.deps, request),
-    new Promise((resolve) => setTimeout(resolve, 30)).then(() => runCollection(other, request)),
-  ]);
+  // The second starts once the first holds the lease and collects: it has to wait for it.
+  let second!: Promise<RunReport>;
+  const started = Promise.withResolvers<void>();
+  const first = await runCollection({
+    ...fx.deps,
+    observer: {
+      runStarted: () => {
+        second = runCollection(other, request);
+        started.resolve();
+      },
+    },
+  }, request);
+  await started.promise;
+  const later = await second;
   assert.equal(first.status, "succeeded");
   assert.deepEqual(
-    [second.status, second.alreadyStored, second.kisCalls],
+    [later.status, later.alreadyStored, later.kisCalls],
     ["succeeded", 4, 0],
     "the second saw the first's bars",
   );

@@ -7,7 +7,7 @@ import {
   SIM_HALTED_STOCK_CODE,
   simSession,
 } from "../src/sim/market.ts";
-import { DEMO_REAL_APP_KEY, DEMO_REAL_APP_SECRET, startSimulator } from "../src/sim/server.ts";
+import { DEMO_REAL_APP_KEY, DEMO_REAL_APP_SECRET } from "../src/sim/server.ts";
 import { realClient, withSim } from "./fixtures/kis_sim.ts";
 
 Deno.test("sim sessions: CSAT 10:00–16:30, the year's first day from 10:00, a delayed close", () => {
@@ -80,13 +80,7 @@ Deno.test("sim HTTP: a halted stock's minute TRs answer no rows and a day volume
 });
 
 Deno.test("sim rate counter: the peak of any sliding second counts every client of a key", async () => {
-  const sim = await startSimulator({
-    rateLimit: { real: 5 },
-    tokenIssueIntervalSec: 1,
-    quiet: true,
-  });
-  const dir = await Deno.makeTempDir({ prefix: "sim-rate-test-" });
-  try {
+  await withSim(async (sim) => {
     const token = await (await fetch(`${sim.realUrl}/oauth2/tokenP`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -117,8 +111,5 @@ Deno.test("sim rate counter: the peak of any sliding second counts every client 
     assert.equal(stats.rateLimited, 2, "the limit of 5 refused the 6th and 7th");
     sim.resetStats();
     assert.equal(sim.stats().peakPerSecond, 0);
-  } finally {
-    await sim.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  }, { rateLimit: { real: 5 } });
 });

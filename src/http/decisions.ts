@@ -65,8 +65,8 @@ const postDecisions = createRoute({
   summary: "Log Judge decisions (one object or an array, all or nothing)",
   middleware: [jsonBody] as const,
   description: "Takes the dict Scout passed to `log_decision_ledger` unchanged. `decided_at` " +
-    "defaults to the time of receipt; `trade_date` is computed (after 15:30 KST: the next " +
-    "trading day). A 201 means the rows are committed to disk.",
+    "defaults to the time of receipt; `trade_date` is computed (after that day's close — 15:30 " +
+    "KST, 16:30 on CSAT days —: the next trading day). A 201 means the rows are committed to disk.",
   request: {
     headers: idempotencyHeadersSchema,
     body: {

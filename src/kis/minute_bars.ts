@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { minuteOfDay } from "../session.ts";
+import { minuteOfDay, REGULAR_SESSION } from "../session.ts";
 import { barTimeOf } from "../time.ts";
 import type { KisMinuteRow } from "./schemas.ts";
 
@@ -99,7 +99,7 @@ export async function fetchSessionRows(
   fetchPage: MinutePageFetcher,
   paging: SessionPaging,
 ): Promise<KisMinuteRow[]> {
-  const firstMinute = paging.firstMinute ?? "090000";
+  const firstMinute = paging.firstMinute ?? `${REGULAR_SESSION.open.replace(":", "")}00`;
   const byMinute = new Map<string, KisMinuteRow>();
   let anchor = paging.firstAnchor;
   while (true) {
