@@ -14,10 +14,11 @@
  *
  * A firing before today's data is final (16:05 on a CSAT day, whose session closes at 16:30)
  * waits for it when that is at most {@link MAX_SCHEDULE_WAIT_MINUTES} away, then collects today;
- * a firing further away (an 08:30 schedule) collects the latest day that is final. When KIS shows
- * today's session running late, the run is recorded as not final and tried again every
- * {@link LATE_SESSION_SETTLE_MINUTES} minutes, until {@link LATE_SESSION_GIVE_UP_KST}; catch-up
- * collects the day whole later in any case. A stop signal ends every wait.
+ * a firing further away (an 08:30 schedule) collects the latest day that is final. When the day
+ * cannot be collected yet (KIS shows today's session running late, or another collection holds
+ * the lease), the run is recorded and tried again every {@link LATE_SESSION_SETTLE_MINUTES}
+ * minutes, until {@link LATE_SESSION_GIVE_UP_KST}; catch-up collects the day whole later in any
+ * case. A stop signal ends every wait.
  *
  * @module
  */
@@ -258,9 +259,10 @@ export async function runScheduledJob(
   }
   let report = await runCollection(collectorDeps, { job, tradeDate, trigger: "schedule" });
   const giveUp = kstInstant(tradeDate, LATE_SESSION_GIVE_UP_KST).getTime();
+  // Not final yet (a session KIS shows running late), or another collection holds the lease:
+  // look again later the same evening.
   while (
-    report.status === "skipped" && report.retryLater && report.reason !== null &&
-    /not final yet/.test(report.reason) &&
+    report.status === "skipped" && report.retryLater &&
     clock().getTime() + LATE_SESSION_SETTLE_MINUTES * 60_000 < giveUp &&
     await sleep(LATE_SESSION_SETTLE_MINUTES * 60_000, deps.signal)
   ) {

@@ -35,3 +35,10 @@ Deno.test("schedule CLI: a bad time is a configuration error (exit 2)", async ()
   assert.equal(code, 2);
   assert.match(stderr, /ARCHIVIST_FLOW_TIME_KST/);
 });
+
+Deno.test("schedule CLI: a job switched off is listed as off", async () => {
+  const { code, stdout, stderr } = await schedule({ ARCHIVIST_INTRADAY_ENABLED: "false" });
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^flow\s+16:00 Mon–Fri/m);
+  assert.match(stdout, /^intraday\s+off\s+-\s+\(ARCHIVIST_INTRADAY_ENABLED=false\)$/m);
+});

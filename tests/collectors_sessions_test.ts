@@ -232,3 +232,23 @@ Deno.test("sessions: flows KIS has not finalised on a late day are not stored as
   const [row] = await fx.archivist.flowSnapshots("005930", DELAYED, DELAYED);
   assert.notEqual(row.individual_net_buy, 0);
 });
+
+Deno.test("sessions: a firing on a day that ran late tries again until the session settles", async () => {
+  await using fx = await collectFixture({ clock: `${DELAYED}T16:05:00+09:00` });
+  await fx.archivist.addToWatchlist([{ stock_code: "005930" }]);
+  const waits: number[] = [];
+  const { report } = await runScheduledJob({
+    ...fx.deps,
+    config: { ...parseConfig({}), catchUpDays: 0, logDir: `${fx.dir}/logs` },
+    sleep: (ms) => {
+      waits.push(ms);
+      fx.sim.setClock(new Date(fx.sim.now().getTime() + ms));
+      return Promise.resolve(true);
+    },
+  }, "intraday");
+  assert.equal(report.status, "succeeded", report.reason ?? "");
+  assert.deepEqual(waits, [10 * 60_000], "one retry, 10 minutes later");
+  assert.deepEqual(await fx.archivist.minuteBars("005930", DELAYED), truth("005930", DELAYED));
+  const runs = await fx.archivist.listRuns({ job: "intraday" });
+  assert.deepEqual(runs.map((r) => r.status), ["succeeded", "skipped"]);
+});
