@@ -6,7 +6,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { Archivist } from "../db/archivist.ts";
-import type { MinuteBar } from "../db/schema.ts";
+import type { StockMinutePrice } from "../db/schema.ts";
 import { CONNECTION_PRAGMAS } from "../db/sqlite.ts";
 import { barTimeOf } from "../src/time.ts";
 
@@ -14,10 +14,10 @@ const STOCKS = 500;
 const BARS_PER_STOCK = 390;
 
 /** A deterministic trading day of bars: realistic KRX price levels, volumes and values. */
-export function syntheticBars(stocks = STOCKS, barsPerStock = BARS_PER_STOCK): MinuteBar[] {
+export function syntheticBars(stocks = STOCKS, barsPerStock = BARS_PER_STOCK): StockMinutePrice[] {
   let seed = 42;
   const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
-  const bars: MinuteBar[] = [];
+  const bars: StockMinutePrice[] = [];
   const start = barTimeOf("2026-11-25", "090000");
   for (let s = 0; s < stocks; s++) {
     const stockCode = String(100_000 + s * 7).padStart(6, "0");
@@ -46,7 +46,7 @@ const RAW_UPSERT = `INSERT INTO stock_minute_price
   ON CONFLICT (stock_code, bar_time) DO UPDATE SET open = excluded.open, high = excluded.high,
   low = excluded.low, close = excluded.close, volume = excluded.volume, value = excluded.value`;
 
-function rawUpsert(path: string, bars: readonly MinuteBar[]): number {
+function rawUpsert(path: string, bars: readonly StockMinutePrice[]): number {
   const db = new DatabaseSync(path);
   for (const pragma of CONNECTION_PRAGMAS) db.exec(pragma);
   const statement = db.prepare(RAW_UPSERT);
@@ -61,7 +61,10 @@ function rawUpsert(path: string, bars: readonly MinuteBar[]): number {
   return seconds;
 }
 
-async function archivistUpsert(archivist: Archivist, bars: readonly MinuteBar[]): Promise<number> {
+async function archivistUpsert(
+  archivist: Archivist,
+  bars: readonly StockMinutePrice[],
+): Promise<number> {
   const started = performance.now();
   const counts = await archivist.upsertMinuteBars(bars);
   const seconds = (performance.now() - started) / 1000;

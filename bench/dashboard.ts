@@ -178,7 +178,7 @@ export async function benchDashboard(): Promise<Record<string, unknown>> {
       { length: STOCKS },
       (_, i) => String(100_000 + i * 7).padStart(6, "0"),
     );
-    const days = recentTradingDays("2026-11-27", FLOW_DAYS, isKrxTradingDay);
+    const days = recentTradingDays("2026-11-27", FLOW_DAYS, { isTradingDay: isKrxTradingDay });
     seed(path, codes, days);
 
     const archivist = await Archivist.open(path);

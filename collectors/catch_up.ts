@@ -3,13 +3,19 @@
  * `days` trading days whose data is final, finds those without a succeeded run, and runs them
  * oldest first (trigger `catch-up`), holding the collection lease across all of them.
  *
+ * Days that cannot be collected are said once and not run, so they are no daily failure: a day
+ * the KIS environment cannot serve (past minute bars with virtual keys), and days without any
+ * stock to collect (an empty watchlist: one line saying how to add stocks).
+ *
  * @module
  */
 import { COLLECTION_JOBS, type CollectionJob } from "../db/schema.ts";
 import { KisCredentialsError } from "../src/kis/mod.ts";
 import { getLogger } from "../src/log.ts";
-import { refreshMarketCalendar } from "./calendar.ts";
+import { kstDate } from "../src/time.ts";
+import { CalendarRefresher } from "./calendar.ts";
 import { latestReadyTradeDate, recentTradingDays } from "./dates.ts";
+import { JOBS, noTargetsReason } from "./jobs.ts";
 import { acquireCollectionLease, LEASE_BUSY_REASON } from "./lease.ts";
 import { type CollectorDeps, runHoldingLease, type RunReport } from "./run.ts";
 
@@ -19,7 +25,7 @@ const log = getLogger("collect", "catch-up");
 export interface CatchUpDeps extends CollectorDeps {
   /** Trading days to look back, the latest final one included (`config.catchUpDays`). */
   readonly days: number;
-  /** Jobs to check; default both. */
+  /** Jobs to check; default all of them. */
   readonly jobs?: readonly CollectionJob[];
   /** Only days before this one (the scheduler collects that day itself right after). */
   readonly before?: string;
@@ -37,13 +43,41 @@ export interface CatchUpSummary {
   readonly checked: readonly MissingRun[];
   /** Those without a succeeded run, oldest first. */
   readonly missing: readonly MissingRun[];
+  /** Of those, the ones not run: the environment cannot serve them, or nothing to collect. */
+  readonly notRun: readonly (MissingRun & { readonly reason: string })[];
   /** The runs made for them, in order. */
   readonly runs: readonly RunReport[];
   /** Why nothing ran (the lease stayed taken, KIS refused the credentials), else null. */
   readonly skipped: string | null;
 }
 
-/** Pairs in collection order: oldest day first, flows before minute bars on a day. */
+/**
+ * The missing runs that cannot collect anything, each said once in the log instead of being
+ * recorded as a skipped or failed run every day: days the environment cannot serve, and days
+ * without targets.
+ */
+async function unrunnable(
+  deps: CatchUpDeps,
+  missing: readonly MissingRun[],
+  today: string,
+): Promise<(MissingRun & { readonly reason: string })[]> {
+  const notRun: (MissingRun & { readonly reason: string })[] = [];
+  for (const { job, tradeDate } of missing) {
+    const unavailable = JOBS[job].unavailable(deps.client, tradeDate, today);
+    if (unavailable) {
+      notRun.push({ job, tradeDate, reason: unavailable });
+    } else if ((await JOBS[job].targets(deps.archivist, tradeDate, [])).length === 0) {
+      notRun.push({ job, tradeDate, reason: noTargetsReason([job]) });
+    }
+  }
+  for (const reason of new Set(notRun.map((n) => n.reason))) {
+    const runs = notRun.filter((n) => n.reason === reason).map((n) => `${n.job} ${n.tradeDate}`);
+    log.warning("Catch-up leaves {runs}: {reason}", { runs: runs.join(", "), reason });
+  }
+  return notRun;
+}
+
+/** Pairs in collection order: oldest day first, then the jobs in `COLLECTION_JOBS` order. */
 function byDayThenJob(a: MissingRun, b: MissingRun): number {
   return a.tradeDate.localeCompare(b.tradeDate) ||
     COLLECTION_JOBS.indexOf(a.job) - COLLECTION_JOBS.indexOf(b.job);
@@ -56,27 +90,27 @@ function byDayThenJob(a: MissingRun, b: MissingRun): number {
 export async function catchUp(deps: CatchUpDeps): Promise<CatchUpSummary> {
   const { archivist } = deps;
   const now = (deps.now ?? (() => new Date()))();
+  const calendar = deps.calendar ?? new CalendarRefresher(archivist, deps.client);
   try {
-    await refreshMarketCalendar(archivist, deps.client, now);
+    await calendar.refresh(now);
   } catch (error) {
     if (!(error instanceof KisCredentialsError)) throw error;
     log.error("Catch-up did not run: {error}", { error });
-    return { checked: [], missing: [], runs: [], skipped: error.message };
+    return { checked: [], missing: [], notRun: [], runs: [], skipped: error.message };
   }
-  const isOpen = (date: string) => archivist.isTradingDay(date);
   const checked = (deps.jobs ?? COLLECTION_JOBS).flatMap((job) =>
-    recentTradingDays(latestReadyTradeDate(job, now, isOpen), deps.days, isOpen)
+    recentTradingDays(latestReadyTradeDate(job, now, archivist), deps.days, archivist)
       .filter((tradeDate) => deps.before === undefined || tradeDate < deps.before)
       .map((tradeDate) => ({ job, tradeDate }))
   ).sort(byDayThenJob);
-  if (checked.length === 0) return { checked, missing: [], runs: [], skipped: null };
+  if (checked.length === 0) return { checked, missing: [], notRun: [], runs: [], skipped: null };
 
   const lease = await acquireCollectionLease(archivist, deps.lease);
   if (!lease) {
     log.warning("Catch-up did not run: {reason}; it tries again with the next scheduled job", {
       reason: LEASE_BUSY_REASON,
     });
-    return { checked, missing: checked, runs: [], skipped: LEASE_BUSY_REASON };
+    return { checked, missing: checked, notRun: [], runs: [], skipped: LEASE_BUSY_REASON };
   }
   try {
     const missing: MissingRun[] = [];
@@ -88,18 +122,22 @@ export async function catchUp(deps: CatchUpDeps): Promise<CatchUpSummary> {
       );
     }
     missing.sort(byDayThenJob);
-    if (missing.length > 0) {
+    const notRun = await unrunnable(deps, missing, kstDate(now));
+    const toRun = missing.filter((m) =>
+      !notRun.some((n) => n.job === m.job && n.tradeDate === m.tradeDate)
+    );
+    if (toRun.length > 0) {
       log.info("Catch-up: {count} run(s) missing: {runs}", {
-        count: missing.length,
-        runs: missing.map((m) => `${m.job} ${m.tradeDate}`).join(", "),
+        count: toRun.length,
+        runs: toRun.map((m) => `${m.job} ${m.tradeDate}`).join(", "),
       });
     }
     const runs: RunReport[] = [];
-    for (const { job, tradeDate } of missing) {
-      if (lease.lost) break;
+    for (const { job, tradeDate } of toRun) {
+      if (lease.lost || deps.signal?.aborted) break;
       runs.push(await runHoldingLease(deps, { job, tradeDate, trigger: "catch-up" }, lease));
     }
-    return { checked, missing, runs, skipped: null };
+    return { checked, missing, notRun, runs, skipped: null };
   } finally {
     await lease.release();
   }

@@ -6,7 +6,10 @@
  */
 import type { KisClient } from "../src/kis/mod.ts";
 
-/** The KIS calls collection makes, plus the client's request counter. */
+/**
+ * The KIS calls collection makes, plus the client's request counter, its rate limit (to size the
+ * concurrency) and what its environment offers.
+ */
 export type CollectorClient = Pick<
   KisClient,
   | "investorFlows"
@@ -16,4 +19,6 @@ export type CollectorClient = Pick<
   | "dailyCandles"
   | "plannedCalls"
   | "stats"
+  | "rateLimit"
+  | "offers"
 >;

@@ -8,15 +8,21 @@
  * a day already stored comes back with other prices, the stock's whole stored history is fetched
  * again and replaced in one transaction, so no return ever straddles an adjustment.
  *
+ * A stock halted all day still has its day's candle: KIS shows no trade as a zero-volume candle
+ * at the previous close (`docs/kis-api.md` §6.4). It is stored like any other (the outcomes read
+ * a flat day) and the run notes the halt.
+ *
  * @module
  */
-import type { Archivist, DailyPriceWrite } from "../db/archivist.ts";
+import type { Archivist } from "../db/archivist.ts";
 import { TradingDays } from "../db/outcomes.ts";
 import type { DailyPrice, DailyPriceRow } from "../db/schema.ts";
-import type { DailyCandle } from "../src/kis/mod.ts";
+import { type DailyCandle, plannedDailyPages } from "../src/kis/mod.ts";
 import { getLogger } from "../src/log.ts";
+import { datesBetween } from "../src/time.ts";
 import type { CollectorClient } from "./client.ts";
-import { recentTradingDays } from "./dates.ts";
+import { recentTradingDays, type TradingCalendar } from "./dates.ts";
+import type { StockCollector } from "./stock_result.ts";
 
 const log = getLogger("collect", "daily");
 
@@ -50,45 +56,100 @@ export function adjustedDays(
   }).map((row) => row.trade_date);
 }
 
+const earlier = (a: string, b: string | null) => b !== null && b < a ? b : a;
+const later = (a: string, b: string) => b > a ? b : a;
+
+/** The first day a run of `tradeDate` must fetch for a stock, and whether it has any history. */
+async function fetchStart(
+  archivist: Archivist,
+  calendar: Pick<TradingCalendar, "isTradingDay">,
+  stockCode: string,
+  tradeDate: string,
+): Promise<{ readonly from: string; readonly span: { first: string; last: string } | null }> {
+  const span = await archivist.dailyPriceSpan(stockCode);
+  const awaiting = await archivist.openOutcomeStart(stockCode);
+  // The oldest entry awaiting its outcome reads the 20 trading days before its own.
+  const needed = awaiting === null
+    ? null
+    : new TradingDays((d) => calendar.isTradingDay(d)).before(awaiting)[0];
+  const from = span === null
+    ? earlier(recentTradingDays(tradeDate, FIRST_HISTORY_DAYS, calendar)[0], needed)
+    : earlier(
+      earlier(span.last, tradeDate),
+      needed !== null && needed < span.first ? needed : null,
+    );
+  return { from, span };
+}
+
+/**
+ * Of `stockCodes`, those whose candle of `tradeDate` is stored and whose history reaches back as
+ * far as their entries awaiting an outcome need: a run has nothing to fetch for them.
+ */
+export async function storedDailyStocks(
+  archivist: Archivist,
+  calendar: Pick<TradingCalendar, "isTradingDay">,
+  tradeDate: string,
+  stockCodes: readonly string[],
+): Promise<Set<string>> {
+  const stored = new Set<string>();
+  for (const stockCode of stockCodes) {
+    const [row] = await archivist.dailyPrices(stockCode, tradeDate, tradeDate);
+    if (!row) continue;
+    const { from, span } = await fetchStart(archivist, calendar, stockCode, tradeDate);
+    if (span !== null && from >= span.first) stored.add(stockCode);
+  }
+  return stored;
+}
+
+/**
+ * KIS calls a run of `tradeDate` plans for `stockCode` (dry runs): its first history, or one page
+ * per 100 trading days since its last stored day; one page when an earlier run of the same
+ * command (`afterEarlierRun`) will have stored the days before.
+ */
+export async function plannedDailyCalls(
+  archivist: Archivist,
+  calendar: Pick<TradingCalendar, "isTradingDay">,
+  stockCode: string,
+  tradeDate: string,
+  afterEarlierRun: boolean,
+): Promise<{ readonly calls: number; readonly first: boolean }> {
+  if (afterEarlierRun) return { calls: 1, first: false };
+  const { from, span } = await fetchStart(archivist, calendar, stockCode, tradeDate);
+  const days = datesBetween(from, tradeDate).filter((d) => calendar.isTradingDay(d)).length;
+  return { calls: plannedDailyPages(days), first: span === null };
+}
+
 /** What a daily-candle collector needs for one run. */
 export interface DailyCollectorOptions {
   readonly archivist: Archivist;
   readonly client: CollectorClient;
+  /** Open days: how far back a first collection reaches. */
+  readonly calendar: Pick<TradingCalendar, "isTradingDay">;
   /** The run's trade date: its candle must come back. */
   readonly tradeDate: string;
 }
 
-const earlier = (a: string, b: string | null) => b !== null && b < a ? b : a;
-const later = (a: string, b: string) => b > a ? b : a;
-
 /**
- * A collector of one run's daily candles: call it per stock; it returns what was written, or
- * throws when KIS fails or has no candle of the run's day (unknown or suspended stock).
+ * A collector of one run's daily candles: call it per stock; it resolves with the candles to
+ * write (the whole history again when KIS adjusted it), or throws when KIS fails or has no candle
+ * of the run's day (unknown stock, or not listed that day).
  */
-export function createDailyCollector(
-  options: DailyCollectorOptions,
-): (stockCode: string) => Promise<DailyPriceWrite> {
-  const { archivist, client, tradeDate } = options;
-  const isOpen = (date: string) => archivist.isTradingDay(date);
-  const days = new TradingDays(isOpen);
+export function createDailyCollector(options: DailyCollectorOptions): StockCollector {
+  const { archivist, client, calendar, tradeDate } = options;
   return async (stockCode) => {
-    const span = await archivist.dailyPriceSpan(stockCode);
-    const awaiting = await archivist.openOutcomeStart(stockCode);
-    // The oldest entry awaiting its outcome reads the 20 trading days before its own.
-    const needed = awaiting === null ? null : days.before(awaiting)[0];
-    const from = span === null
-      ? earlier(recentTradingDays(tradeDate, FIRST_HISTORY_DAYS, isOpen)[0], needed)
-      : earlier(
-        earlier(span.last, tradeDate),
-        needed !== null && needed < span.first ? needed : null,
-      );
+    const { from, span } = await fetchStart(archivist, calendar, stockCode, tradeDate);
     const candles = await client.dailyCandles(stockCode, from, tradeDate);
-    if (!candles.some((candle) => candle.tradeDate === tradeDate)) {
+    const day = candles.find((candle) => candle.tradeDate === tradeDate);
+    if (!day) {
       throw new Error(
         `KIS returned no daily candle of ${stockCode} for ${tradeDate} (${candles.length} days ` +
-          `from ${from}): check that the code is listed and was not suspended that day`,
+          `from ${from}): check that the code is listed and was listed that day`,
       );
     }
+    const note = day.volume === 0
+      ? `halted all day: KIS's daily candle of ${tradeDate} shows no trade (stored flat at the ` +
+        "previous close)"
+      : undefined;
     if (span !== null) {
       const stored = await archivist.dailyPrices(stockCode, from, tradeDate);
       const changed = adjustedDays(stored, candles);
@@ -96,27 +157,35 @@ export function createDailyCollector(
         const first = earlier(span.first, from);
         const last = later(span.last, tradeDate);
         const history = await client.dailyCandles(stockCode, first, last);
-        const written = await archivist.replaceDailyPrices(
-          stockCode,
-          dailyPriceRowsOf(stockCode, history),
-        );
-        log.info(
-          "Adjusted prices of {stockCode} changed ({changed} stored days differ, from " +
-            "{firstChanged}): replaced its history {first}…{last} ({days} days), " +
-            "{outcomes} outcomes recomputed",
-          {
-            stockCode,
-            changed: changed.length,
-            firstChanged: changed[0],
-            first,
-            last,
-            days: history.length,
-            outcomes: written.outcomes.updated,
+        return {
+          note,
+          write: async () => {
+            const written = await archivist.replaceDailyPrices(
+              stockCode,
+              dailyPriceRowsOf(stockCode, history),
+            );
+            log.info(
+              "Adjusted prices of {stockCode} changed ({changed} stored days differ, from " +
+                "{firstChanged}): replaced its history {first}…{last} ({days} days), " +
+                "{outcomes} outcomes recomputed",
+              {
+                stockCode,
+                changed: changed.length,
+                firstChanged: changed[0],
+                first,
+                last,
+                days: history.length,
+                outcomes: written.outcomes.updated,
+              },
+            );
+            return written;
           },
-        );
-        return written;
+        };
       }
     }
-    return await archivist.upsertDailyPrices(dailyPriceRowsOf(stockCode, candles));
+    return {
+      note,
+      write: () => archivist.upsertDailyPrices(dailyPriceRowsOf(stockCode, candles)),
+    };
   };
 }

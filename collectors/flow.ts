@@ -1,21 +1,34 @@
 /**
  * The `flow` job for one stock: investor flows (FHKST01010900, the last 30 business days) and
- * daily program trading (FHPPG04650201) merged per trade date into `market_flow_snapshot` rows,
- * in shares and KRW. Every returned day is written, so a day missed earlier heals on the next run.
+ * daily program trading (FHPPG04650201, about 30 business days up to today) merged per trade date
+ * into `market_flow_snapshot` rows, in shares and KRW.
+ *
+ * A row is stored only when all of its columns are known: a day both answers cover, whose
+ * figures are final. (The virtual server offers no program data at all: there a row holds the
+ * investor columns, and the program and volume columns stay empty — said once per run.) Every
+ * such day of the two answers is written, so one stock's two calls cover a whole backfill of up
+ * to 30 trading days, and a day missed earlier heals on the next run.
+ *
+ * Investor values come from KIS in million KRW (백만원) and are stored as KRW: multiples of
+ * 1,000,000, not exact amounts.
  *
  * @module
  */
-import type { Archivist, WriteCounts } from "../db/archivist.ts";
+import type { Archivist } from "../db/archivist.ts";
 import { FLOW_VALUE_COLUMNS, type FlowSnapshot, type FlowSnapshotRow } from "../db/schema.ts";
-import { type InvestorFlowDay, KisUnsupportedError, type ProgramTradeDay } from "../src/kis/mod.ts";
+import type { InvestorFlowDay, ProgramTradeDay } from "../src/kis/mod.ts";
 import { getLogger } from "../src/log.ts";
 import type { CollectorClient } from "./client.ts";
-import { isReady } from "./dates.ts";
+import { isReady, type TradingCalendar } from "./dates.ts";
+import { DayNotFinalError, type StockCollector } from "./stock_result.ts";
 
 const log = getLogger("collect", "flow");
 
 /** KIS reports investor values (`*_tr_pbmn`) in million KRW (백만원). */
 export const KRW_PER_INVESTOR_VALUE_UNIT = 1_000_000;
+
+/** Columns the virtual server cannot fill: it offers no program trading (and so no volume). */
+const PROGRAM_COLUMNS = new Set<string>(["volume", "program_net_buy", "program_net_buy_value"]);
 
 function millionsToKrw(millions: number | null): number | null {
   // Rounded: KIS may send fractional 백만원 and floats must not leak into integer KRW columns.
@@ -23,42 +36,66 @@ function millionsToKrw(millions: number | null): number | null {
 }
 
 /**
- * Merges KIS investor and program days into flow rows, one per trade date present in either,
- * ascending. `isFinal` drops days whose figures are not final yet (today before 15:40 KST).
+ * Whether KIS's investor row of a day looks unfinished: every class nets exactly zero although
+ * the stock traded (KIS shows today's row with zeros until it finalises the figures).
+ */
+export function isUnfinishedInvestorDay(
+  investor: InvestorFlowDay,
+  program: ProgramTradeDay | undefined,
+): boolean {
+  const zero = [investor.prsn_ntby_qty, investor.frgn_ntby_qty, investor.orgn_ntby_qty]
+    .every((net) => net === 0 || net === null);
+  return zero && (program?.acml_vol ?? 0) > 0;
+}
+
+/**
+ * Merges KIS investor and program days into complete flow rows, ascending: one per trade date
+ * present in both answers (in the investor answer alone when `programOffered` is false), whose
+ * figures `isFinal` and are not visibly unfinished.
  */
 export function flowSnapshotsOf(
   stockCode: string,
   investorDays: readonly InvestorFlowDay[],
   programDays: readonly ProgramTradeDay[],
+  programOffered: boolean,
   isFinal: (tradeDate: string) => boolean,
 ): FlowSnapshot[] {
-  const investors = new Map(investorDays.map((day) => [day.tradeDate, day]));
   const programs = new Map(programDays.map((day) => [day.tradeDate, day]));
-  const dates = [...new Set([...investors.keys(), ...programs.keys()])].filter(isFinal).sort();
-  return dates.map((tradeDate) => {
-    const investor = investors.get(tradeDate);
-    const program = programs.get(tradeDate);
-    return {
-      stock_code: stockCode,
-      trade_date: tradeDate,
-      data_type: "DAILY",
-      close_price: investor?.stck_clpr ?? program?.stck_clpr ?? null,
-      volume: program?.acml_vol ?? null,
-      individual_net_buy: investor?.prsn_ntby_qty ?? null,
-      foreign_net_buy: investor?.frgn_ntby_qty ?? null,
-      institution_net_buy: investor?.orgn_ntby_qty ?? null,
-      program_net_buy: program?.whol_smtn_ntby_qty ?? null,
-      individual_net_buy_value: millionsToKrw(investor?.prsn_ntby_tr_pbmn ?? null),
-      foreign_net_buy_value: millionsToKrw(investor?.frgn_ntby_tr_pbmn ?? null),
-      institution_net_buy_value: millionsToKrw(investor?.orgn_ntby_tr_pbmn ?? null),
-      program_net_buy_value: program?.whol_smtn_ntby_tr_pbmn ?? null,
-    };
-  });
+  return investorDays
+    .filter((investor) => {
+      const program = programs.get(investor.tradeDate);
+      return (!programOffered || program !== undefined) && isFinal(investor.tradeDate) &&
+        !isUnfinishedInvestorDay(investor, program);
+    })
+    .map((investor): FlowSnapshot => {
+      const program = programs.get(investor.tradeDate);
+      return {
+        stock_code: stockCode,
+        trade_date: investor.tradeDate,
+        data_type: "DAILY",
+        close_price: investor.stck_clpr ?? program?.stck_clpr ?? null,
+        volume: program?.acml_vol ?? null,
+        individual_net_buy: investor.prsn_ntby_qty,
+        foreign_net_buy: investor.frgn_ntby_qty,
+        institution_net_buy: investor.orgn_ntby_qty,
+        program_net_buy: program?.whol_smtn_ntby_qty ?? null,
+        individual_net_buy_value: millionsToKrw(investor.prsn_ntby_tr_pbmn),
+        foreign_net_buy_value: millionsToKrw(investor.frgn_ntby_tr_pbmn),
+        institution_net_buy_value: millionsToKrw(investor.orgn_ntby_tr_pbmn),
+        program_net_buy_value: program?.whol_smtn_ntby_tr_pbmn ?? null,
+      };
+    })
+    .filter((row) =>
+      FLOW_VALUE_COLUMNS.every((c) =>
+        row[c] !== null || (!programOffered && PROGRAM_COLUMNS.has(c))
+      )
+    )
+    .sort((a, b) => a.trade_date.localeCompare(b.trade_date));
 }
 
 /**
- * Keeps stored figures where this run has none (null means "not reported this time", e.g. program
- * data on the virtual server), so a rerun never erases a value collected earlier.
+ * Keeps stored figures where this run has none (null means "not reported here", e.g. program data
+ * on the virtual server), so a rerun never erases a value collected earlier.
  */
 export function keepStoredValues(
   snapshots: readonly FlowSnapshot[],
@@ -74,73 +111,115 @@ export function keepStoredValues(
   });
 }
 
+/** Whether a stored row holds every column the environment can fill. */
+export function isCompleteFlowRow(row: FlowSnapshotRow, programOffered: boolean): boolean {
+  return FLOW_VALUE_COLUMNS.every((c) =>
+    row[c] !== null || (!programOffered && PROGRAM_COLUMNS.has(c))
+  );
+}
+
+/** Of `stockCodes`, those whose flow row of `tradeDate` is stored complete. */
+export async function storedFlowStocks(
+  archivist: Archivist,
+  tradeDate: string,
+  stockCodes: readonly string[],
+  programOffered: boolean,
+): Promise<Set<string>> {
+  const stored = new Set<string>();
+  for (const stockCode of stockCodes) {
+    const [row] = await archivist.flowSnapshots(stockCode, tradeDate, tradeDate);
+    if (row && isCompleteFlowRow(row, programOffered)) stored.add(stockCode);
+  }
+  return stored;
+}
+
 /** What a flow collector needs for one run. */
 export interface FlowCollectorOptions {
   readonly archivist: Archivist;
   readonly client: CollectorClient;
-  /** The run's trade date: its investor (and program, where offered) row must come back. */
+  /** Open days and their sessions: which days' figures are final. */
+  readonly calendar: TradingCalendar;
+  /** The run's trade date: its row must come back complete. */
   readonly tradeDate: string;
   /** The clock deciding which days are final. */
   readonly now: () => Date;
 }
 
 /**
- * A collector of one run's flows: call it per stock; it returns what was written, or throws when
- * KIS fails or does not report the run's trade date.
+ * A collector of one run's flows: call it per stock; it resolves with the complete rows of every
+ * day KIS answered (the run's day among them), or throws when KIS fails or lacks that day.
  */
-export function createFlowCollector(
-  options: FlowCollectorOptions,
-): (stockCode: string) => Promise<WriteCounts> {
-  const { archivist, client, tradeDate, now } = options;
-  let programOffered = true;
-  return async (stockCode) => {
-    const investorDays = await client.investorFlows(stockCode);
-    let programDays: ProgramTradeDay[] = [];
-    if (programOffered) {
-      try {
-        programDays = await client.programTradeDaily(stockCode, tradeDate);
-      } catch (error) {
-        if (!(error instanceof KisUnsupportedError)) throw error;
-        // Said once per run: the virtual server offers program data for no stock at all.
-        programOffered = false;
-        log.warning(
-          "Program trading is not offered by this KIS environment: storing flows with program " +
-            "columns empty. {reason}",
-          { reason: error.message },
-        );
-      }
-    }
-    const instant = now();
-    const snapshots = flowSnapshotsOf(
-      stockCode,
-      investorDays,
-      programDays,
-      (date) => isReady("flow", date, instant),
+export function createFlowCollector(options: FlowCollectorOptions): StockCollector {
+  const { archivist, client, calendar, tradeDate, now } = options;
+  const programOffered = client.offers("programTradeDaily");
+  if (!programOffered) {
+    log.warning(
+      "Program trading is not offered by this KIS environment (virtual): storing flows with the " +
+        "program and volume columns empty",
     );
-    const day = snapshots.find((s) => s.trade_date === tradeDate);
+  }
+  return async (stockCode) => {
+    const [investorDays, programDays] = await Promise.all([
+      client.investorFlows(stockCode),
+      programOffered ? client.programTradeDaily(stockCode) : Promise.resolve([]),
+    ]);
     if (investorDays.length === 0) {
       throw new Error(
         `KIS returned no investor flows of ${stockCode}: check that the code is listed`,
       );
     }
-    if (!day || day.individual_net_buy === null) {
-      throw new Error(
-        `KIS returned no investor flows of ${stockCode} for ${tradeDate}: inquire-investor ` +
-          `reports only the last 30 business days (got ${investorDays.at(-1)?.tradeDate} to ` +
-          `${investorDays[0].tradeDate})`,
-      );
-    }
-    if (programOffered && day.program_net_buy === null) {
-      throw new Error(
-        `KIS returned no daily program trading of ${stockCode} for ${tradeDate} ` +
-          `(got ${programDays.length} days ending there)`,
-      );
+    const instant = now();
+    const isFinal = (date: string) =>
+      calendar.isTradingDay(date) && isReady("flow", calendar.session(date), instant);
+    const snapshots = flowSnapshotsOf(
+      stockCode,
+      investorDays,
+      programDays,
+      programOffered,
+      isFinal,
+    );
+    if (!snapshots.some((s) => s.trade_date === tradeDate)) {
+      throw missingDay(stockCode, tradeDate, investorDays, programDays, programOffered);
     }
     const stored = await archivist.flowSnapshots(
       stockCode,
       snapshots[0].trade_date,
       snapshots[snapshots.length - 1].trade_date,
     );
-    return await archivist.upsertFlowSnapshots(keepStoredValues(snapshots, stored));
+    const rows = keepStoredValues(snapshots, stored);
+    return { write: () => archivist.upsertFlowSnapshots(rows) };
   };
+}
+
+/** Why the run's day has no complete row: not final yet, too old, or a missing program day. */
+function missingDay(
+  stockCode: string,
+  tradeDate: string,
+  investorDays: readonly InvestorFlowDay[],
+  programDays: readonly ProgramTradeDay[],
+  programOffered: boolean,
+): Error {
+  const investor = investorDays.find((d) => d.tradeDate === tradeDate);
+  const program = programDays.find((d) => d.tradeDate === tradeDate);
+  if (investor && (!programOffered || program) && isUnfinishedInvestorDay(investor, program)) {
+    return new DayNotFinalError(
+      `KIS has not finalised the investor flows of ${tradeDate} yet (${stockCode} nets zero ` +
+        `although ${program?.acml_vol} shares traded): the session may have closed late`,
+    );
+  }
+  if (!investor) {
+    return new Error(
+      `KIS returned no investor flows of ${stockCode} for ${tradeDate}: inquire-investor ` +
+        `reports only the last 30 business days (got ${investorDays.at(-1)?.tradeDate} to ` +
+        `${investorDays[0].tradeDate})`,
+    );
+  }
+  return new Error(
+    `KIS returned no daily program trading of ${stockCode} for ${tradeDate} ` +
+      `(got ${programDays.length} days${
+        programDays.length > 0
+          ? ` from ${programDays.at(-1)?.tradeDate} to ${programDays[0].tradeDate}`
+          : ""
+      })`,
+  );
 }

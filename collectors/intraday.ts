@@ -1,25 +1,36 @@
 /**
  * The `intraday` job for one stock: the whole session's minute bars of the run's trade date
- * (FHKST03010230 for a past day, FHKST03010200 for today), upserted into `stock_minute_price`.
+ * (FHKST03010230 for a past day, FHKST03010200 for today) as rows of `stock_minute_price`.
+ *
+ * A day is stored only whole. Bars that do not reach back to the day's first trade (KIS's
+ * cumulative value of the first bar holds trading no fetched bar explains) fail the stock and
+ * store nothing, rather than give the first bar a value that absorbed earlier minutes. A stock
+ * without a single bar is halted (KIS's daily data shows no trade: done, 0 bars, with the reason)
+ * or unknown (a failure).
  *
  * @module
  */
-import type { Archivist, WriteCounts } from "../db/archivist.ts";
-import type { MinuteBar as MinuteBarRow } from "../db/schema.ts";
-import type { MinuteBar } from "../src/kis/mod.ts";
+import type { Archivist } from "../db/archivist.ts";
+import type { StockMinutePrice } from "../db/schema.ts";
+import type { MinuteCandle, SessionWindow } from "../src/kis/mod.ts";
+import { kstTime } from "../src/time.ts";
 import type { CollectorClient } from "./client.ts";
+import type { StockCollector } from "./stock_result.ts";
 
-/** Minute bars from the client as rows of `stock_minute_price`. */
-export function minuteBarRowsOf(stockCode: string, bars: readonly MinuteBar[]): MinuteBarRow[] {
-  return bars.map((bar) => ({
+/** Minute candles from the client as rows of `stock_minute_price`. */
+export function minutePriceRowsOf(
+  stockCode: string,
+  candles: readonly MinuteCandle[],
+): StockMinutePrice[] {
+  return candles.map((candle) => ({
     stock_code: stockCode,
-    bar_time: bar.barTime,
-    open: bar.open,
-    high: bar.high,
-    low: bar.low,
-    close: bar.close,
-    volume: bar.volume,
-    value: bar.value,
+    bar_time: candle.barTime,
+    open: candle.open,
+    high: candle.high,
+    low: candle.low,
+    close: candle.close,
+    volume: candle.volume,
+    value: candle.value,
   }));
 }
 
@@ -29,24 +40,76 @@ export interface IntradayCollectorOptions {
   readonly client: CollectorClient;
   /** The session to collect. */
   readonly tradeDate: string;
+  /** Its expected shape (the paging stops at its open). */
+  readonly session: SessionWindow;
+  /** Whether `tradeDate` is today (KIS's summary then tells the day's volume). */
+  readonly isToday: boolean;
 }
 
 /**
- * A collector of one run's minute bars: call it per stock; it returns what was written, or throws
- * when KIS fails or has no bar of that session (unknown or suspended stock).
+ * A collector of one run's minute bars: call it per stock; it resolves with the session's rows
+ * (or none, with the reason, for a stock halted all day), or throws when KIS fails, the day is
+ * incomplete or the stock unknown.
  */
-export function createIntradayCollector(
-  options: IntradayCollectorOptions,
-): (stockCode: string) => Promise<WriteCounts> {
-  const { archivist, client, tradeDate } = options;
+export function createIntradayCollector(options: IntradayCollectorOptions): StockCollector {
+  const { archivist, client, tradeDate, session, isToday } = options;
   return async (stockCode) => {
-    const bars = await client.sessionMinuteBars(stockCode, tradeDate);
-    if (bars.length === 0) {
+    const fetched = await client.sessionMinuteBars(stockCode, tradeDate, session);
+    const { candles } = fetched;
+    if (fetched.missingEarlierValue > 0) {
       throw new Error(
-        `KIS returned no minute bars of ${stockCode} for ${tradeDate}: check that the code is ` +
-          "listed and was not suspended that day",
+        `KIS's minute bars of ${stockCode} on ${tradeDate} start at ` +
+          `${kstTime(candles[0].barTime * 1000).slice(0, 5)} but its first cumulative value ` +
+          `holds ${fetched.missingEarlierValue} KRW traded before: earlier bars are missing, so ` +
+          "the day is incomplete and nothing was stored; run again",
       );
     }
-    return await archivist.upsertMinuteBars(minuteBarRowsOf(stockCode, bars));
+    if (candles.length === 0) {
+      const day = isToday
+        ? (fetched.dayVolume === undefined ? undefined : { volume: fetched.dayVolume })
+        : await pastDayTrading(client, stockCode, tradeDate);
+      if (day?.volume === 0) {
+        return {
+          write: () => Promise.resolve({ inserted: 0, updated: 0, unchanged: 0 }),
+          note: `halted all day: KIS's daily data shows no trade on ${tradeDate}`,
+        };
+      }
+      throw new Error(
+        day === undefined
+          ? `KIS returned no minute bars of ${stockCode} for ${tradeDate} and no daily data ` +
+            "of that day: check that the code is listed"
+          : `KIS returned no minute bars of ${stockCode} for ${tradeDate} although ` +
+            `${day.volume ?? "some"} shares traded that day; run again`,
+      );
+    }
+    const rows = minutePriceRowsOf(stockCode, candles);
+    return {
+      write: () => archivist.upsertMinuteBars(rows),
+      lastBarTime: candles[candles.length - 1].barTime,
+    };
   };
+}
+
+/**
+ * What KIS's daily data says a stock traded on a past day: the daily program-trading row's
+ * volume (`acml_vol`) where offered, else the investor row, which has no volume but shows any
+ * trading as a net or a price change (volume unknown then); undefined when KIS has no row of that
+ * day for the stock.
+ */
+async function pastDayTrading(
+  client: CollectorClient,
+  stockCode: string,
+  tradeDate: string,
+): Promise<{ readonly volume?: number } | undefined> {
+  if (client.offers("programTradeDaily")) {
+    const days = await client.programTradeDaily(stockCode, tradeDate);
+    const day = days.find((d) => d.tradeDate === tradeDate);
+    return day ? { volume: day.acml_vol ?? undefined } : undefined;
+  }
+  const days = await client.investorFlows(stockCode);
+  const day = days.find((d) => d.tradeDate === tradeDate);
+  if (!day) return undefined;
+  const traded = [day.prsn_ntby_qty, day.frgn_ntby_qty, day.orgn_ntby_qty, day.prdy_vrss]
+    .some((n) => n !== null && n !== 0);
+  return traded ? {} : { volume: 0 };
 }

@@ -5,13 +5,14 @@
  * @example
  * ```ts
  * const client = KisClient.fromSettings(config.kis);
- * registerCronJobs({ archivist, client, config });
- * await catchUp({ archivist, client, days: config.catchUpDays, runScope: cronRunScope(config.logDir) });
+ * const calendar = new CalendarRefresher(archivist, client);
+ * registerCronJobs({ archivist, client, calendar, config });
+ * await catchUp({ archivist, client, calendar, days: config.catchUpDays });
  * ```
  *
  * @module
  */
-export { type CalendarRefresh, refreshMarketCalendar } from "./calendar.ts";
+export { type CalendarRefresh, CalendarRefresher, refreshMarketCalendar } from "./calendar.ts";
 export { catchUp, type CatchUpDeps, type CatchUpSummary, type MissingRun } from "./catch_up.ts";
 export type { CollectorClient } from "./client.ts";
 export {
@@ -19,19 +20,28 @@ export {
   createDailyCollector,
   dailyPriceRowsOf,
   FIRST_HISTORY_DAYS,
+  plannedDailyCalls,
+  storedDailyStocks,
 } from "./daily.ts";
 export {
-  DAILY_FINAL_KST,
-  FLOW_FINAL_KST,
   isReady,
   latestReadyTradeDate,
-  READY_KST,
+  READY_AFTER_CLOSE_MINUTES,
   readyAt,
+  readyKst,
   recentTradingDays,
-  scheduledTradeDate,
+  type TradingCalendar,
 } from "./dates.ts";
-export { createFlowCollector, flowSnapshotsOf, keepStoredValues } from "./flow.ts";
-export { createIntradayCollector, minuteBarRowsOf } from "./intraday.ts";
+export {
+  createFlowCollector,
+  flowSnapshotsOf,
+  isCompleteFlowRow,
+  isUnfinishedInvestorDay,
+  keepStoredValues,
+} from "./flow.ts";
+export { createIntradayCollector, minutePriceRowsOf } from "./intraday.ts";
+export { type CallPlan, type JobContext, JOBS, type JobSpec, noTargetsReason } from "./jobs.ts";
+export { DayNotFinalError, type StockCollector, type StockResult } from "./stock_result.ts";
 export {
   acquireCollectionLease,
   COLLECTION_LEASE,
@@ -41,9 +51,10 @@ export {
   type LeaseOptions,
 } from "./lease.ts";
 export {
-  collectionTargetsOf,
   type CollectorDeps,
   DEFAULT_CONCURRENCY,
+  defaultConcurrency,
+  LATE_SESSION_SETTLE_MINUTES,
   runCollection,
   runHoldingLease,
   type RunInfo,
@@ -51,18 +62,24 @@ export {
   type RunReport,
   type RunRequest,
   type RunScope,
+  type StockNote,
   type StockProgress,
 } from "./run.ts";
 export {
+  abortableSleep,
   cronLogPath,
+  type CronRegistration,
   cronRunScope,
   kstToUtcCron,
+  LATE_SESSION_GIVE_UP_KST,
   MARKET_WEEKDAYS,
+  MAX_SCHEDULE_WAIT_MINUTES,
   registerCronJobs,
   runScheduledJob,
   type ScheduleDeps,
   type ScheduledJob,
   scheduledJobs,
   type ScheduledRun,
+  scheduledTradeDate,
   weekdayField,
 } from "./schedule.ts";

@@ -1,10 +1,18 @@
 /**
  * One collection run: the job of one trade date over its targets, recorded in `collection_run`.
  *
- * A run first checks the day (market closed, data not final yet, no targets: recorded as skipped
- * with the reason), then takes the collection lease, collects every target stock with a small
- * concurrency (a stock's failure is recorded as it happens and never stops the others), and
- * finishes the run as succeeded, partial or failed with counts, rows written and KIS calls.
+ * A run first checks the day (market closed, data not final yet, a day the KIS environment cannot
+ * serve, no targets: recorded as skipped with the reason), then takes the collection lease, skips
+ * the stocks whose data of the day is already stored (unless asked to refetch), and collects the
+ * rest with enough stocks at once to keep the client's pacer busy. A stock's failure is recorded
+ * as it happens and never stops the others.
+ *
+ * A run never records an incomplete day as succeeded. Today's minute bars are written only once
+ * every stock is in and the session proven over: bars after the expected close mean it ran late,
+ * and such a day counts as final only once its newest bar is {@link LATE_SESSION_SETTLE_MINUTES}
+ * old; until then the run is recorded as skipped ("not final yet") and nothing is stored. A run
+ * stopped by the caller's signal (the service shutting down) finishes the stocks in flight and is
+ * recorded as interrupted; the next run collects what it left.
  *
  * @module
  */
@@ -13,13 +21,12 @@ import type { CollectionJob, RunStatus, RunTrigger } from "../db/schema.ts";
 import { addCounts, NO_WRITES } from "../db/write_counts.ts";
 import { KisCredentialsError, KisUnsupportedError } from "../src/kis/mod.ts";
 import { getLogger } from "../src/log.ts";
-import { kstIso } from "../src/time.ts";
-import { refreshMarketCalendar } from "./calendar.ts";
+import { closeOf, type SessionShape } from "../src/session.ts";
+import { kstDate, kstIso, kstTime } from "../src/time.ts";
+import { CalendarRefresher } from "./calendar.ts";
 import type { CollectorClient } from "./client.ts";
-import { createDailyCollector } from "./daily.ts";
-import { isReady, READY_KST } from "./dates.ts";
-import { createFlowCollector } from "./flow.ts";
-import { createIntradayCollector } from "./intraday.ts";
+import { isReady, readyKst } from "./dates.ts";
+import { type JobContext, JOBS, noTargetsReason } from "./jobs.ts";
 import {
   acquireCollectionLease,
   type CollectionLease,
@@ -27,11 +34,20 @@ import {
   type LeaseOptions,
 } from "./lease.ts";
 import { forEachConcurrent } from "./pool.ts";
+import { DayNotFinalError, type StockResult } from "./stock_result.ts";
 
 const log = getLogger("collect");
 
-/** Stocks collected at once by default: enough to keep the client's pacer busy. */
+/** Stocks collected at once at least; more when the rate limit allows (one per request/s). */
 export const DEFAULT_CONCURRENCY = 4;
+
+/** Minutes a late session's newest bar must be old before the day counts as over. */
+export const LATE_SESSION_SETTLE_MINUTES = 10;
+
+/** Stocks collected at once for a client: enough to keep its pacer's window full. */
+export function defaultConcurrency(client: Pick<CollectorClient, "rateLimit">): number {
+  return Math.max(DEFAULT_CONCURRENCY, Math.ceil(client.rateLimit));
+}
 
 /** A run as it starts. */
 export interface RunInfo {
@@ -48,19 +64,29 @@ export interface StockProgress extends RunInfo {
   readonly stockCode: string;
   /** Its error, when it failed. */
   readonly error?: string;
+  /** Why it needed no data or no call (halted, already stored). */
+  readonly note?: string;
   readonly stocksDone: number;
   readonly stocksFailed: number;
   readonly rowsWritten: number;
   readonly kisCalls: number;
 }
 
+/** A note on a stock that was done. */
+export interface StockNote {
+  readonly stockCode: string;
+  readonly note: string;
+}
+
 /** How a run ended. */
 export interface RunReport extends RunInfo {
   readonly status: Exclude<RunStatus, "running">;
-  /** Why it was skipped, failed or partial; null when it succeeded. */
+  /** Why it was skipped, failed or partial, or notes on a succeeded run; else null. */
   readonly reason: string | null;
   readonly stocksDone: number;
   readonly stocksFailed: number;
+  /** Of the stocks done, those already stored: no KIS call was made for them. */
+  readonly alreadyStored: number;
   /** Rows inserted or changed (identical rows are not counted). */
   readonly rowsWritten: number;
   /** What the upserts did. */
@@ -69,8 +95,15 @@ export interface RunReport extends RunInfo {
   readonly kisCalls: number;
   /** Each failed stock and its error. */
   readonly failures: readonly { readonly stockCode: string; readonly error: string }[];
+  /** Stocks done with something to know, e.g. halted all day. */
+  readonly notes: readonly StockNote[];
   /** True when KIS refused the credentials and the run stopped early: a configuration error. */
   readonly credentialsRejected: boolean;
+  /**
+   * True when the day was not collected now but can be later: its data is not final yet, the
+   * run was interrupted, or another collection kept the lease.
+   */
+  readonly retryLater: boolean;
   /** Wall-clock duration. */
   readonly seconds: number;
 }
@@ -94,12 +127,16 @@ export interface CollectorDeps {
   readonly client: CollectorClient;
   /** The clock; default real time. Tests pass the simulator's. */
   readonly now?: () => Date;
-  /** Stocks collected at once; default {@link DEFAULT_CONCURRENCY}. */
+  /** Stocks collected at once; default {@link defaultConcurrency} of the client. */
   readonly concurrency?: number;
   /** Lease tuning (how long to wait for another collection). */
   readonly lease?: LeaseOptions;
   readonly observer?: RunObserver;
   readonly runScope?: RunScope;
+  /** Keeps KIS's calendar fresh across runs; default a refresher of each call's own. */
+  readonly calendar?: CalendarRefresher;
+  /** Aborted when the process is stopping: runs finish the stocks in flight and stop. */
+  readonly signal?: AbortSignal;
 }
 
 /** One run to make. */
@@ -110,6 +147,8 @@ export interface RunRequest {
   readonly trigger: RunTrigger;
   /** Codes collected in addition to the collection targets. */
   readonly codes?: readonly string[];
+  /** Ask KIS again for stocks whose data of the day is already stored (corrections). */
+  readonly refetch?: boolean;
 }
 
 const directScope: RunScope = (_run, work) => work();
@@ -119,12 +158,18 @@ function describeError(error: unknown): string {
   return error.name === "Error" ? error.message : `${error.name}: ${error.message}`;
 }
 
+/** Why a run did not collect. */
+interface NoCollection {
+  readonly reason: string;
+  readonly status: "skipped" | "failed";
+  readonly retryLater: boolean;
+}
+
 /** Records a run that did not collect: skipped, or failed before any stock (bad credentials). */
 async function recordNoCollection(
   deps: CollectorDeps,
   request: RunRequest,
-  reason: string,
-  status: "skipped" | "failed" = "skipped",
+  { reason, status, retryLater }: NoCollection,
 ): Promise<RunReport> {
   const { archivist } = deps;
   const { job, tradeDate, trigger } = request;
@@ -151,11 +196,14 @@ async function recordNoCollection(
     reason,
     stocksDone: 0,
     stocksFailed: 0,
+    alreadyStored: 0,
     rowsWritten: 0,
     writes: NO_WRITES,
     kisCalls: 0,
     failures: [],
+    notes: [],
     credentialsRejected: status === "failed",
+    retryLater,
     seconds: 0,
   };
   await (deps.runScope ?? directScope)(report, () => {
@@ -168,66 +216,66 @@ async function recordNoCollection(
   return report;
 }
 
-/**
- * The stocks `job` collects on `tradeDate`: for flows and minute bars the collection targets,
- * for daily candles the watchlist and every stock awaiting an outcome; plus `codes`.
- */
-export function collectionTargetsOf(
-  archivist: Archivist,
-  job: CollectionJob,
-  tradeDate: string,
-  codes: readonly string[],
-): Promise<string[]> {
-  return job === "daily"
-    ? archivist.dailyCollectionTargets(codes)
-    : archivist.collectionTargets(tradeDate, codes);
-}
-
-/** The targets of `request`, or why it cannot collect now. */
+/** The context of a day's run, or why it cannot collect now. */
 async function checkDay(
   deps: CollectorDeps,
   request: RunRequest,
   now: Date,
-): Promise<{ readonly skip: string } | { readonly targets: string[] }> {
-  const { archivist } = deps;
+): Promise<{ readonly skip: NoCollection } | { readonly targets: string[] }> {
+  const { archivist, client } = deps;
   const { job, tradeDate } = request;
-  if (!archivist.isTradingDay(tradeDate)) return { skip: `market closed on ${tradeDate}` };
-  if (!isReady(job, tradeDate, now)) {
-    return {
-      skip: `${job} data of ${tradeDate} is final only from ${READY_KST[job]} KST that day ` +
-        `(now ${kstIso(now)}); run again later`,
-    };
+  const today = kstDate(now);
+  if (tradeDate > today) {
+    throw new RangeError(`cannot collect ${job} of ${tradeDate}: it is after today (${today})`);
   }
-  const targets = await collectionTargetsOf(archivist, job, tradeDate, request.codes ?? []);
-  if (targets.length === 0) {
-    return {
-      skip: job === "daily"
-        ? "no collection targets: the watchlist is empty, no decision or rejection awaits its " +
-          "outcome and no codes were given"
-        : "no collection targets: the watchlist is empty, no stock was rejected in the last " +
-          "7 days and no codes were given",
-    };
+  const skip = (reason: string, retryLater = false) => ({
+    skip: { reason, status: "skipped" as const, retryLater },
+  });
+  if (!archivist.isTradingDay(tradeDate)) return skip(`market closed on ${tradeDate}`);
+  const session = archivist.session(tradeDate);
+  if (!isReady(job, session, now)) {
+    return skip(
+      `${job} data of ${tradeDate} is final only from ${readyKst(job, session)} KST that day ` +
+        `(the session closes at ${session.close}; now ${kstIso(now)}); run again later`,
+      true,
+    );
   }
+  const unavailable = JOBS[job].unavailable(client, tradeDate, today);
+  if (unavailable) return skip(`${job} of ${tradeDate} unavailable: ${unavailable}`);
+  const targets = await JOBS[job].targets(archivist, tradeDate, request.codes ?? []);
+  if (targets.length === 0) return skip(noTargetsReason([job]));
   return { targets };
 }
 
 /**
  * Makes one run: skips it (recorded, with the reason) when the market is closed that day, its
- * data is not final yet, there is nothing to collect, or another collection keeps the lease past
- * the wait; otherwise collects every target.
+ * data is not final yet, the environment cannot serve it, there is nothing to collect, or another
+ * collection keeps the lease past the wait; otherwise collects every target. A date after today
+ * is a caller's mistake: it throws a RangeError and records nothing.
  */
 export async function runCollection(deps: CollectorDeps, request: RunRequest): Promise<RunReport> {
   const now = (deps.now ?? (() => new Date()))();
+  const calendar = deps.calendar ?? new CalendarRefresher(deps.archivist, deps.client);
   try {
-    await refreshMarketCalendar(deps.archivist, deps.client, now);
+    await calendar.refresh(now);
   } catch (error) {
     if (!(error instanceof KisCredentialsError)) throw error;
-    return await recordNoCollection(deps, request, error.message, "failed");
+    return await recordNoCollection(deps, request, {
+      reason: error.message,
+      status: "failed",
+      retryLater: false,
+    });
   }
   const day = await checkDay(deps, request, now);
   if ("skip" in day) return await recordNoCollection(deps, request, day.skip);
   const lease = await acquireCollectionLease(deps.archivist, deps.lease);
-  if (!lease) return await recordNoCollection(deps, request, LEASE_BUSY_REASON);
+  if (!lease) {
+    return await recordNoCollection(deps, request, {
+      reason: LEASE_BUSY_REASON,
+      status: "skipped",
+      retryLater: true,
+    });
+  }
   try {
     return await runHoldingLease(deps, request, lease);
   } finally {
@@ -254,13 +302,15 @@ export async function runHoldingLease(
   const tally: Tally = { stocksDone: 0, stocksFailed: 0, rowsWritten: 0, kisCalls: 0 };
   return await (deps.runScope ?? directScope)(run, async () => {
     try {
-      const report = await collectStocks(deps, run, targets, lease, tally);
+      const report = await collectStocks(deps, run, request, targets, lease, tally);
       await archivist.finishRun(runId, report);
       log.info(
-        "Finished {job} for {tradeDate}: {status}, {stocksDone}/{stocksTotal} stocks, " +
-          "{rowsWritten} rows written, {kisCalls} KIS calls in {seconds} s",
+        "Finished {job} for {tradeDate}: {status}, {stocksDone}/{stocksTotal} stocks " +
+          "({alreadyStored} already stored), {rowsWritten} rows written, {kisCalls} KIS calls " +
+          "in {seconds} s",
         { ...report },
       );
+      if (report.reason) log.info("{job} for {tradeDate}: {reason}", { ...report });
       deps.observer?.runFinished?.(report);
       return report;
     } catch (error) {
@@ -286,9 +336,18 @@ interface Tally {
   kisCalls: number;
 }
 
+/** Why a run stopped before its last stock. */
+interface Stop {
+  readonly reason: string;
+  readonly status: "failed" | "skipped";
+  readonly credentials: boolean;
+  readonly retryLater: boolean;
+}
+
 async function collectStocks(
   deps: CollectorDeps,
   run: RunInfo,
+  request: RunRequest,
   targets: readonly string[],
   lease: CollectionLease,
   tally: Tally,
@@ -297,19 +356,34 @@ async function collectStocks(
   const now = deps.now ?? (() => new Date());
   const started = performance.now();
   const callsBefore = client.stats.calls;
-  const collect = run.job === "flow"
-    ? createFlowCollector({ archivist, client, tradeDate: run.tradeDate, now })
-    : run.job === "daily"
-    ? createDailyCollector({ archivist, client, tradeDate: run.tradeDate })
-    : createIntradayCollector({ archivist, client, tradeDate: run.tradeDate });
-  log.info("Collecting {job} for {tradeDate}: {stocksTotal} stocks ({trigger})", { ...run });
+  const session = archivist.session(run.tradeDate);
+  const context: JobContext = {
+    archivist,
+    client,
+    calendar: archivist,
+    tradeDate: run.tradeDate,
+    session,
+    today: kstDate(now()),
+    now,
+  };
+  const spec = JOBS[run.job];
+  const collect = spec.collector(context);
+  const holdWrites = spec.holdsWrites(context);
+  const stored = request.refetch ? new Set<string>() : await spec.stored(context, targets);
+  log.info(
+    "Collecting {job} for {tradeDate}: {stocksTotal} stocks ({stored} already stored), " +
+      "{trigger}",
+    { ...run, stored: stored.size },
+  );
   deps.observer?.runStarted?.(run);
 
   let writes = NO_WRITES;
   let stocksDone = 0;
   const failures: { stockCode: string; error: string }[] = [];
-  // Errors no other stock can escape: stop at once instead of failing every stock alike.
-  let abort: { readonly reason: string; readonly credentials: boolean } | undefined;
+  const notes: StockNote[] = [];
+  const held: { stockCode: string; result: StockResult }[] = [];
+  let lastBarTime = 0;
+  let stop: Stop | undefined;
   const progress = (): Tally => {
     const counts = {
       stocksDone,
@@ -320,61 +394,169 @@ async function collectStocks(
     Object.assign(tally, counts);
     return counts;
   };
+  const stopping = () => stop !== undefined || lease.lost || deps.signal?.aborted === true;
 
-  await forEachConcurrent(targets, deps.concurrency ?? DEFAULT_CONCURRENCY, async (stockCode) => {
-    if (abort || lease.lost) return;
-    let error: string | undefined;
-    try {
-      const written = await collect(stockCode);
-      writes = addCounts(writes, written);
-      stocksDone++;
-    } catch (cause) {
-      error = describeError(cause);
-      failures.push({ stockCode, error });
-      if (cause instanceof KisCredentialsError || cause instanceof KisUnsupportedError) {
-        abort ??= { reason: cause.message, credentials: cause instanceof KisCredentialsError };
+  await forEachConcurrent(
+    targets,
+    deps.concurrency ?? defaultConcurrency(client),
+    async (stockCode) => {
+      if (stopping()) return;
+      let error: string | undefined;
+      let note: string | undefined;
+      if (stored.has(stockCode)) {
+        stocksDone++;
+        note = "already stored";
+      } else {
+        try {
+          const result = await collect(stockCode);
+          if (result.lastBarTime !== undefined && result.lastBarTime > lastBarTime) {
+            lastBarTime = result.lastBarTime;
+          }
+          if (holdWrites) {
+            held.push({ stockCode, result });
+          } else {
+            // Awaited first: `writes` must be read after the write, other stocks add to it too.
+            const written = await result.write();
+            writes = addCounts(writes, written);
+          }
+          stocksDone++;
+          note = result.note;
+          if (note) notes.push({ stockCode, note });
+        } catch (cause) {
+          if (cause instanceof DayNotFinalError) {
+            stop ??= {
+              reason: cause.message,
+              status: "skipped",
+              credentials: false,
+              retryLater: true,
+            };
+            return;
+          }
+          error = describeError(cause);
+          failures.push({ stockCode, error });
+          if (cause instanceof KisCredentialsError || cause instanceof KisUnsupportedError) {
+            stop ??= {
+              reason: cause.message,
+              status: "failed",
+              credentials: cause instanceof KisCredentialsError,
+              retryLater: false,
+            };
+          }
+          log.warning("{job} of {stockCode} for {tradeDate} failed: {error}", {
+            ...run,
+            stockCode,
+            error,
+          });
+          await archivist.recordRunFailure(run.runId, stockCode, error);
+        }
       }
-      log.warning("{job} of {stockCode} for {tradeDate} failed: {error}", {
-        ...run,
-        stockCode,
-        error,
-      });
-      await archivist.recordRunFailure(run.runId, stockCode, error);
+      const counts = progress();
+      await archivist.recordRunProgress(run.runId, counts);
+      deps.observer?.stockFinished?.({ ...run, stockCode, error, note, ...counts });
+    },
+  );
+
+  const processed = stocksDone + failures.length;
+  if (!stop && lease.lost) {
+    stop = {
+      reason: "lost the collection lease to another process; stopped before the end",
+      status: "failed",
+      credentials: false,
+      retryLater: true,
+    };
+  }
+  if (!stop && processed < targets.length && deps.signal?.aborted) {
+    stop = {
+      reason: `interrupted: the process was stopping after ${processed} of ${targets.length} ` +
+        "stocks; the next run or catch-up collects the rest",
+      status: "failed",
+      credentials: false,
+      retryLater: true,
+    };
+  }
+  const late = lastBarTime > closeOf(session).getTime() / 1000 ? lastBarTime : 0;
+  if (!stop && late && run.tradeDate === context.today) {
+    const settled = now().getTime() - late * 1000 >= LATE_SESSION_SETTLE_MINUTES * 60_000;
+    if (!settled) {
+      stop = {
+        reason: lateSessionNote(session, late) + ` and may still be running at ` +
+          `${kstTime(now()).slice(0, 5)}: not final yet, nothing stored; it is collected once ` +
+          `its last bar is ${LATE_SESSION_SETTLE_MINUTES} minutes old`,
+        status: "skipped",
+        credentials: false,
+        retryLater: true,
+      };
     }
-    const counts = progress();
-    await archivist.recordRunProgress(run.runId, counts);
-    deps.observer?.stockFinished?.({ ...run, stockCode, error, ...counts });
-  });
+  }
+  if (!stop) {
+    // The day is final: write what was held back for it (today's bars).
+    for (const { result } of held.splice(0)) {
+      const written = await result.write();
+      writes = addCounts(writes, written);
+      await archivist.recordRunProgress(run.runId, progress());
+    }
+    if (late) notes.push({ stockCode: "*", note: lateSessionNote(session, late) });
+  } else if (held.length > 0) {
+    log.info("{job} for {tradeDate}: {count} stocks fetched but not stored: {reason}", {
+      ...run,
+      count: held.length,
+      reason: stop.reason,
+    });
+  }
 
   const counts = progress();
   const base = {
     ...run,
     ...counts,
+    stocksDone: stop?.status === "skipped" ? 0 : counts.stocksDone,
     writes,
     failures,
+    notes,
+    alreadyStored: stored.size,
     seconds: Math.round(performance.now() - started) / 1000,
   };
-  if (abort) {
+  if (stop) {
     return {
       ...base,
-      status: "failed",
-      reason: abort.reason,
-      credentialsRejected: abort.credentials,
-    };
-  }
-  if (lease.lost) {
-    return {
-      ...base,
-      status: "failed",
-      reason: "lost the collection lease to another process; stopped before the end",
-      credentialsRejected: false,
+      status: stop.status,
+      reason: stop.reason,
+      credentialsRejected: stop.credentials,
+      retryLater: stop.retryLater,
     };
   }
   const status = failures.length === 0 ? "succeeded" : stocksDone === 0 ? "failed" : "partial";
-  const reason = failures.length === 0
-    ? null
-    : `${failures.length} of ${targets.length} stocks failed; first: ${failures[0].stockCode}: ${
-      failures[0].error
-    }`;
-  return { ...base, status, reason, credentialsRejected: false };
+  return {
+    ...base,
+    status,
+    reason: runReason(targets.length, failures, notes),
+    credentialsRejected: false,
+    retryLater: false,
+  };
+}
+
+/** "The session of D ran until 16:00, past its expected 15:30 close". */
+function lateSessionNote(session: SessionShape, lastBarTime: number): string {
+  return `the session of ${session.tradeDate} ran until ${
+    kstTime(lastBarTime * 1000).slice(0, 5)
+  }, past its expected ${session.close} close (a delayed close?)`;
+}
+
+/** The failures first, then notes on done stocks (halts, a session that ran late); else null. */
+function runReason(
+  total: number,
+  failures: readonly { stockCode: string; error: string }[],
+  notes: readonly StockNote[],
+): string | null {
+  const parts: string[] = [];
+  if (failures.length > 0) {
+    parts.push(
+      `${failures.length} of ${total} stocks failed; first: ${failures[0].stockCode}: ${
+        failures[0].error
+      }`,
+    );
+  }
+  for (const { stockCode, note } of notes) {
+    parts.push(stockCode === "*" ? note : `${stockCode}: ${note}`);
+  }
+  return parts.length > 0 ? parts.join("; ") : null;
 }

@@ -12,7 +12,8 @@
 import { dirname } from "node:path";
 import { type Kysely, sql, type Transaction } from "kysely";
 import { getLogger } from "../src/log.ts";
-import { isTradeDate } from "../src/time.ts";
+import { SessionRules, type SessionShape } from "../src/session.ts";
+import { isTradeDate, kstDate } from "../src/time.ts";
 import {
   type CollectionRunReport,
   finishRunIn,
@@ -59,7 +60,12 @@ import type { IdempotencyOptions } from "./idempotency.ts";
 import { acquireLeaseIn, releaseLeaseIn, renewLeaseIn } from "./lease.ts";
 import { calendarFetchedAt, MarketCalendar, saveMarketCalendarIn } from "./market_calendar.ts";
 import { migrateToLatest, type MigrationOutcome, SCHEMA_VERSION } from "./migrations.ts";
-import { minuteBars, upsertMinuteBarsIn, validateMinuteBar } from "./minute_bars.ts";
+import {
+  minuteBars,
+  stocksWithMinuteBars,
+  upsertMinuteBarsIn,
+  validateMinuteBar,
+} from "./minute_bars.ts";
 import {
   type DecisionOutcome,
   listDecisionOutcomes,
@@ -96,9 +102,9 @@ import type {
   DecisionRow,
   FlowSnapshot,
   FlowSnapshotRow,
-  MinuteBar,
-  MinuteBarRow,
   ShadowRadarRow,
+  StockMinutePrice,
+  StockMinutePriceRow,
   WatchlistRow,
 } from "./schema.ts";
 import { openKysely, type StatementRunner, syncWriteAheadLog } from "./sqlite.ts";
@@ -147,14 +153,26 @@ export interface DailyPriceWrite extends WriteCounts {
   readonly outcomes: OutcomeRefresh;
 }
 
+/** What the archive knows of the trading calendar, for `/health`. */
+export interface CalendarHealth {
+  /** The last day whose open/closed status is known (built-in calendar or KIS's). */
+  readonly knownThrough: string;
+  /** Set when today or the next weeks lie beyond it: holidays there are not known. */
+  readonly warning?: string;
+}
+
 /** What `/health` shows about the archive. */
 export interface ArchiveHealth {
   readonly database: "ok" | "unreachable";
   readonly schemaVersion: number;
   readonly failedWrites: number;
   readonly lastRuns: Partial<Record<CollectionJob, CollectionRunRow>>;
+  readonly calendar: CalendarHealth;
   readonly error?: string;
 }
+
+/** Days ahead of today that must lie within the known calendar before `/health` warns. */
+export const CALENDAR_WARNING_DAYS = 30;
 
 /**
  * When a write counts as stored: `normal` once committed to the write-ahead log (it survives a
@@ -168,6 +186,8 @@ export interface ArchivistOptions {
   readonly now?: () => Date;
   /** When a write resolves; default `normal`. */
   readonly sync?: SyncMode;
+  /** Session shapes: the built-in knowledge plus the user's declared days (`ARCHIVIST_SESSIONS`). */
+  readonly sessions?: SessionRules;
 }
 
 /** `thresholdPct` (default 4) if it is a positive finite percentage; refused otherwise. */
@@ -227,7 +247,8 @@ export class Archivist implements AsyncDisposable {
     const { db } = opened;
     try {
       const migration = await migrateToLatest(db as Kysely<unknown>, path);
-      return new Archivist(path, opened, migration, await MarketCalendar.load(db), options);
+      const calendar = await MarketCalendar.load(db, options.sessions ?? new SessionRules());
+      return new Archivist(path, opened, migration, calendar, options);
     } catch (error) {
       await db.destroy();
       throw error;
@@ -279,6 +300,7 @@ export class Archivist implements AsyncDisposable {
         schemaVersion: SCHEMA_VERSION,
         failedWrites: this.#failedWrites,
         lastRuns: await this.lastRuns(),
+        calendar: this.calendarHealth(),
       };
     } catch (error) {
       return {
@@ -286,9 +308,26 @@ export class Archivist implements AsyncDisposable {
         schemaVersion: SCHEMA_VERSION,
         failedWrites: this.#failedWrites,
         lastRuns: {},
+        calendar: this.calendarHealth(),
         error: (error as Error).message,
       };
     }
+  }
+
+  /**
+   * How far the trading calendar is known, with a warning once today plus
+   * {@link CALENDAR_WARNING_DAYS} lies beyond it: past that day weekdays are only assumed open.
+   */
+  calendarHealth(now: Date = this.#now()): CalendarHealth {
+    const knownThrough = this.#calendar.knownThrough();
+    const horizon = kstDate(now.getTime() + CALENDAR_WARNING_DAYS * 86_400_000);
+    if (horizon <= knownThrough) return { knownThrough };
+    return {
+      knownThrough,
+      warning: `the KRX trading calendar is known only through ${knownThrough}: later weekdays ` +
+        "are assumed open and their holidays are not known. Use real KIS keys (KIS keeps the " +
+        "calendar) or upgrade Archivist for a newer built-in calendar (src/calendar.ts).",
+    };
   }
 
   // ── Trading calendar ──────────────────────────────────────────────────────────────────────
@@ -296,6 +335,11 @@ export class Archivist implements AsyncDisposable {
   /** Whether the market opens on `tradeDate`: KIS's calendar where stored, else the built-in one. */
   isTradingDay(tradeDate: string): boolean {
     return this.#calendar.isTradingDay(tradeDate);
+  }
+
+  /** The session of a trading day (open, closing auction and close in KST). */
+  session(tradeDate: string): SessionShape {
+    return this.#calendar.session(tradeDate);
   }
 
   /** Whether KIS's calendar for `tradeDate` is stored. */
@@ -333,7 +377,10 @@ export class Archivist implements AsyncDisposable {
     return counts;
   }
 
-  /** The KST trading day an instant applies to: after the 15:30 close, the next trading day. */
+  /**
+   * The KST trading day an instant applies to: after that day's close (15:30, 16:30 on CSAT
+   * days), the next trading day.
+   */
   tradeDateFor(instant: Date): string {
     return this.#calendar.tradeDateFor(instant);
   }
@@ -395,7 +442,7 @@ export class Archivist implements AsyncDisposable {
   // ── Collected market data ─────────────────────────────────────────────────────────────────
 
   /** Upserts minute bars in one transaction; identical bars are left untouched. */
-  upsertMinuteBars(bars: readonly MinuteBar[]): Promise<WriteCounts> {
+  upsertMinuteBars(bars: readonly StockMinutePrice[]): Promise<WriteCounts> {
     const stocks = new Set(bars.map((b) => b.stock_code));
     return this.#write("upsertMinuteBars", { bars: bars.length, stocks: stocks.size }, (trx) => {
       bars.forEach(validateMinuteBar);
@@ -404,8 +451,13 @@ export class Archivist implements AsyncDisposable {
   }
 
   /** One KST trading day's bars of a stock, ascending. */
-  minuteBars(stockCode: string, tradeDate: string): Promise<MinuteBarRow[]> {
+  minuteBars(stockCode: string, tradeDate: string): Promise<StockMinutePriceRow[]> {
     return minuteBars(this.#db, stockCode, tradeDate);
+  }
+
+  /** Of `stockCodes`, those with at least one bar stored on the KST day `tradeDate`. */
+  stocksWithMinuteBars(tradeDate: string, stockCodes: readonly string[]): Promise<Set<string>> {
+    return stocksWithMinuteBars(this.#db, tradeDate, stockCodes);
   }
 
   /** Upserts daily flow rows keyed by (stock, trade date, data type), in one transaction. */

@@ -1,7 +1,7 @@
 /**
  * The payloads Scout logs, as zod schemas: the single source of the HTTP validation, the OpenAPI
  * document and the Archivist's input types. They accept the original Python dicts unchanged
- * (`original-system.md` §2) plus the new optional `run_id`, `decided_at` / `logged_at` and
+ * (`docs/scout.md`: what `log_decision_ledger` / `log_shadow_radar` took) plus the new optional `run_id`, `decided_at` / `logged_at` and
  * `idempotency_key`.
  *
  * @module

@@ -1,19 +1,19 @@
 /**
  * KIS's trading calendar: the stored open/closed days, held in memory so that the trade date of
- * an entry costs no query, and the rule that maps an instant to the KST trading day it applies to.
+ * an entry costs no query; each day's session shape (`src/session.ts`); and the rule that maps an
+ * instant to the KST trading day it applies to (after that day's close: the next trading day).
  *
  * @module
  */
 import type { Kysely, Transaction } from "kysely";
-import { isKrxTradingDay, nextTradingDay } from "../src/calendar.ts";
-import { isTradeDate, KST_OFFSET_MS, kstDate, SESSION_CLOSE_KST } from "../src/time.ts";
+import { isKrxTradingDay, KRX_CALENDAR_KNOWN_THROUGH, nextTradingDay } from "../src/calendar.ts";
+import { minuteOfDay, SessionRules, type SessionShape } from "../src/session.ts";
+import { isTradeDate, KST_OFFSET_MS, kstDate } from "../src/time.ts";
 import { ArchiveInputError } from "./errors.ts";
 import type { Database } from "./schema.ts";
 import { NO_WRITES, type WriteCounts } from "./write_counts.ts";
 
 const DAY_MS = 86_400_000;
-/** Minute of the KST day at which the session closes (15:30 → 930). */
-const CLOSE_MINUTE_KST = SESSION_CLOSE_KST.split(":").reduce((h, m) => +h * 60 + +m, 0);
 
 /** A day of KIS's calendar (CTCA0903R). */
 export interface CalendarDay {
@@ -27,18 +27,43 @@ export interface CalendarDay {
  */
 export class MarketCalendar {
   readonly #days: Map<string, boolean>;
-  /** `tradeDateFor` answers by KST day and side of the close; cleared when the calendar changes. */
-  readonly #tradeDates = new Map<number, string>();
+  readonly #sessions: SessionRules;
+  /**
+   * `tradeDateFor` by KST day number: that day's close (minute of the day, -1 when closed), the
+   * day itself and the next trading day. Cleared when the calendar changes.
+   */
+  readonly #byDay = new Map<number, { close: number; date: string; next: string }>();
+  #storedThrough = "";
 
-  private constructor(days: Map<string, boolean>) {
+  private constructor(days: Map<string, boolean>, sessions: SessionRules) {
     this.#days = days;
+    this.#sessions = sessions;
+    for (const date of days.keys()) if (date > this.#storedThrough) this.#storedThrough = date;
   }
 
-  /** Reads the stored calendar. */
-  static async load(db: Kysely<Database>): Promise<MarketCalendar> {
+  /** Reads the stored calendar; `sessions` adds the user's declared sessions to the built-in. */
+  static async load(
+    db: Kysely<Database>,
+    sessions: SessionRules = new SessionRules(),
+  ): Promise<MarketCalendar> {
     const rows = await db.selectFrom("market_calendar").select(["trade_date", "is_open"])
       .execute();
-    return new MarketCalendar(new Map(rows.map((r) => [r.trade_date, r.is_open === 1])));
+    return new MarketCalendar(new Map(rows.map((r) => [r.trade_date, r.is_open === 1])), sessions);
+  }
+
+  /** The session of a trading day: built-in knowledge, else what the user declared. */
+  session(tradeDate: string): SessionShape {
+    return this.#sessions.sessionOf(tradeDate, (d) => this.isTradingDay(d));
+  }
+
+  /**
+   * The last day whose open/closed status is known rather than assumed: the later of the
+   * built-in calendar's end and KIS's last stored day.
+   */
+  knownThrough(): string {
+    return this.#storedThrough > KRX_CALENDAR_KNOWN_THROUGH
+      ? this.#storedThrough
+      : KRX_CALENDAR_KNOWN_THROUGH;
   }
 
   /** Whether the market opens on `tradeDate`: KIS's calendar where stored, else the built-in one. */
@@ -53,24 +78,33 @@ export class MarketCalendar {
 
   /** Takes in days that were just stored. */
   record(days: readonly CalendarDay[]): void {
-    for (const day of days) this.#days.set(day.tradeDate, day.isOpen);
-    this.#tradeDates.clear();
+    for (const day of days) {
+      this.#days.set(day.tradeDate, day.isOpen);
+      if (day.tradeDate > this.#storedThrough) this.#storedThrough = day.tradeDate;
+    }
+    this.#byDay.clear();
   }
 
-  /** The KST trading day an instant applies to: after the 15:30 close, the next trading day. */
+  /**
+   * The KST trading day an instant applies to: that day until its session closes (15:30, or
+   * 16:30 on a CSAT day), after that the next trading day.
+   */
   tradeDateFor(instant: Date): string {
     const kstMs = instant.getTime() + KST_OFFSET_MS;
-    const minuteOfDay = Math.floor((kstMs % DAY_MS) / 60_000);
-    const afterClose = minuteOfDay >= CLOSE_MINUTE_KST;
-    const key = Math.floor(kstMs / DAY_MS) * 2 + (afterClose ? 1 : 0);
-    let tradeDate = this.#tradeDates.get(key);
-    if (tradeDate === undefined) {
+    const dayNumber = Math.floor(kstMs / DAY_MS);
+    let day = this.#byDay.get(dayNumber);
+    if (day === undefined) {
       const date = kstDate(instant);
       const isOpen = (d: string) => this.isTradingDay(d);
-      tradeDate = isOpen(date) && !afterClose ? date : nextTradingDay(date, isOpen);
-      this.#tradeDates.set(key, tradeDate);
+      day = {
+        close: isOpen(date) ? minuteOfDay(this.session(date).close) : -1,
+        date,
+        next: nextTradingDay(date, isOpen),
+      };
+      this.#byDay.set(dayNumber, day);
     }
-    return tradeDate;
+    const minute = Math.floor((kstMs - dayNumber * DAY_MS) / 60_000);
+    return minute < day.close ? day.date : day.next;
   }
 }
 

@@ -13,7 +13,7 @@ import { kstInstant } from "../src/time.ts";
 import { CANDLE_VALUES, validateCandleValues } from "./candles.ts";
 import { reusableStatement } from "./compiled.ts";
 import { ArchiveInputError } from "./errors.ts";
-import type { Database, MinuteBar, MinuteBarRow } from "./schema.ts";
+import type { Database, StockMinutePrice, StockMinutePriceRow } from "./schema.ts";
 import type { WriteCounts } from "./write_counts.ts";
 
 /** Columns of `stock_minute_price` in the order the statement binds them. */
@@ -26,14 +26,14 @@ export const BAR_COLUMNS = [
   "close",
   "volume",
   "value",
-] as const satisfies readonly (keyof MinuteBar)[];
+] as const satisfies readonly (keyof StockMinutePrice)[];
 
 const VALUE_COLUMNS = CANDLE_VALUES;
 
 /** Rows per statement: 8 columns × 120 rows stays far below SQLite's parameter limit. */
 const CHUNK_ROWS = 120;
 
-function upsertStatement(db: Kysely<Database>, chunk: readonly MinuteBar[]): CompiledQuery {
+function upsertStatement(db: Kysely<Database>, chunk: readonly StockMinutePrice[]): CompiledQuery {
   const parameters = chunk.flatMap((bar) => BAR_COLUMNS.map((column) => bar[column]));
   return reusableStatement(
     `minute-bar-upsert:${chunk.length}`,
@@ -41,7 +41,9 @@ function upsertStatement(db: Kysely<Database>, chunk: readonly MinuteBar[]): Com
     () =>
       db.insertInto("stock_minute_price")
         .values(
-          chunk.map((bar) => Object.fromEntries(BAR_COLUMNS.map((c) => [c, bar[c]])) as MinuteBar),
+          chunk.map((bar) =>
+            Object.fromEntries(BAR_COLUMNS.map((c) => [c, bar[c]])) as StockMinutePrice
+          ),
         )
         .onConflict((conflict) =>
           conflict.columns(["stock_code", "bar_time"])
@@ -61,7 +63,7 @@ function upsertStatement(db: Kysely<Database>, chunk: readonly MinuteBar[]): Com
 }
 
 /** Refuses a bar that is not whole, positive and consistent, naming the field. */
-export function validateMinuteBar(bar: MinuteBar, index: number): void {
+export function validateMinuteBar(bar: StockMinutePrice, index: number): void {
   const where = `bars[${index}]`;
   if (!isStockCode(bar.stock_code)) {
     throw new ArchiveInputError(
@@ -81,8 +83,8 @@ export function validateMinuteBar(bar: MinuteBar, index: number): void {
 }
 
 /** Keeps the last bar of each (stock, minute) so one statement never touches a key twice. */
-function dedupe(bars: readonly MinuteBar[]): Map<string, Map<number, MinuteBar>> {
-  const byStock = new Map<string, Map<number, MinuteBar>>();
+function dedupe(bars: readonly StockMinutePrice[]): Map<string, Map<number, StockMinutePrice>> {
+  const byStock = new Map<string, Map<number, StockMinutePrice>>();
   for (const bar of bars) {
     let minutes = byStock.get(bar.stock_code);
     if (!minutes) byStock.set(bar.stock_code, minutes = new Map());
@@ -94,7 +96,7 @@ function dedupe(bars: readonly MinuteBar[]): Map<string, Map<number, MinuteBar>>
 async function countExisting(
   trx: Transaction<Database>,
   stockCode: string,
-  minutes: Map<number, MinuteBar>,
+  minutes: Map<number, StockMinutePrice>,
 ): Promise<number> {
   let low = Infinity;
   let high = -Infinity;
@@ -131,13 +133,13 @@ async function countExisting(
  */
 export async function upsertMinuteBarsIn(
   trx: Transaction<Database>,
-  bars: readonly MinuteBar[],
+  bars: readonly StockMinutePrice[],
 ): Promise<WriteCounts> {
   let inserted = 0;
   let existing = 0;
   let changed = 0;
-  const pending: MinuteBar[] = [];
-  const flush = async (rows: MinuteBar[]) => {
+  const pending: StockMinutePrice[] = [];
+  const flush = async (rows: StockMinutePrice[]) => {
     const result = await trx.executeQuery(upsertStatement(trx, rows));
     changed += Number(result.numAffectedRows ?? 0n);
   };
@@ -160,10 +162,29 @@ export function minuteBars(
   db: Kysely<Database>,
   stockCode: string,
   tradeDate: string,
-): Promise<MinuteBarRow[]> {
+): Promise<StockMinutePriceRow[]> {
   const start = kstInstant(tradeDate).getTime() / 1000;
   return db.selectFrom("stock_minute_price").selectAll()
     .where("stock_code", "=", stockCode)
     .where("bar_time", ">=", start).where("bar_time", "<", start + 86_400)
     .orderBy("bar_time").execute();
+}
+
+/** Of `stockCodes`, those with at least one bar on the KST day `tradeDate`. */
+export async function stocksWithMinuteBars(
+  db: Kysely<Database>,
+  tradeDate: string,
+  stockCodes: readonly string[],
+): Promise<Set<string>> {
+  const start = kstInstant(tradeDate).getTime() / 1000;
+  const found = new Set<string>();
+  // One probe per stock on the primary key: reads one row, never the day's bars.
+  for (const stockCode of stockCodes) {
+    const row = await db.selectFrom("stock_minute_price").select("bar_time")
+      .where("stock_code", "=", stockCode)
+      .where("bar_time", ">=", start).where("bar_time", "<", start + 86_400)
+      .limit(1).executeTakeFirst();
+    if (row) found.add(stockCode);
+  }
+  return found;
 }

@@ -166,13 +166,13 @@ export interface MarketFlowSnapshotTable {
   institution_net_buy: number | null;
   /** Program net buy, shares (null where KIS does not offer program data). */
   program_net_buy: number | null;
-  /** Net buy, KRW. */
+  /** Net buy, KRW; KIS reports it in million KRW, so it is a multiple of 1,000,000 (±0.5 M). */
   individual_net_buy_value: number | null;
-  /** Net buy, KRW. */
+  /** Net buy, KRW; a multiple of 1,000,000 (KIS reports million KRW). */
   foreign_net_buy_value: number | null;
-  /** Net buy, KRW. */
+  /** Net buy, KRW; a multiple of 1,000,000 (KIS reports million KRW). */
   institution_net_buy_value: number | null;
-  /** Program net buy, KRW. */
+  /** Program net buy, KRW, exact (KIS reports program values in KRW). */
   program_net_buy_value: number | null;
   /** Unit of the `*_net_buy` and `volume` columns: always `shares`. */
   quantity_unit: ColumnType<"shares", "shares" | undefined, never>;
@@ -194,7 +194,7 @@ export interface LlmDecisionLedgerTable {
   timestamp: Instant;
   /** When the decision was taken (UTC). */
   decided_at: Instant;
-  /** KST trading day the decision applies to (after the 15:30 close: the next trading day). */
+  /** KST trading day the decision applies to (after that day's close, 15:30 or 16:30 on CSAT days: the next trading day). */
   trade_date: TradeDate;
   stock_code: string;
   stock_name: string | null;
@@ -319,8 +319,8 @@ export interface Database {
   rejection_outcome: RejectionOutcomeTable;
 }
 
-/** A minute bar as written. */
-export type MinuteBar = Insertable<StockMinutePriceTable>;
+/** A row of `stock_minute_price` as written: one traded minute of a stock. */
+export type StockMinutePrice = Insertable<StockMinutePriceTable>;
 /** The value columns of `market_flow_snapshot`: what a collection writes and compares. */
 export const FLOW_VALUE_COLUMNS = [
   "close_price",
@@ -346,8 +346,8 @@ export type DecisionRow = Selectable<LlmDecisionLedgerTable>;
 export type ShadowRadarRow = Selectable<ShadowRadarLogTable>;
 /** A stored flow row. */
 export type FlowSnapshotRow = Selectable<MarketFlowSnapshotTable>;
-/** A stored minute bar. */
-export type MinuteBarRow = Selectable<StockMinutePriceTable>;
+/** A stored row of `stock_minute_price`. */
+export type StockMinutePriceRow = Selectable<StockMinutePriceTable>;
 /** A stored collection run. */
 export type CollectionRunRow = Selectable<CollectionRunTable>;
 /** A stored watchlist entry. */

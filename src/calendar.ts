@@ -82,6 +82,14 @@ export const KRX_CLOSED_DAYS: ReadonlySet<string> = new Set([
   "2027-12-31",
 ]);
 
+/**
+ * The last day the built-in calendar knows: the end of its last year. Beyond it, a weekday is
+ * only assumed open; KIS's calendar (real environment) or a newer Archivist must say.
+ */
+export const KRX_CALENDAR_KNOWN_THROUGH = `${
+  Math.max(...[...KRX_CLOSED_DAYS].map((day) => Number(day.slice(0, 4))))
+}-12-31`;
+
 /** Whether the stock market opens on `tradeDate` according to the built-in calendar. */
 export function isKrxTradingDay(tradeDate: string): boolean {
   return !isWeekend(tradeDate) && !KRX_CLOSED_DAYS.has(tradeDate);

@@ -6,11 +6,13 @@
  */
 import { parseEnv } from "node:util";
 import { z } from "zod";
+import { COLLECTION_JOBS, type CollectionJob } from "../db/schema.ts";
+import { parseSessionOverrides, type SessionOverride } from "./session.ts";
 
 /** KIS environments: `real` (실전) or `virtual` (모의투자). */
 export type KisEnv = "real" | "virtual";
 
-/** REST base URLs of the two KIS environments (`kis-api.md` §1). */
+/** REST base URLs of the two KIS environments (`docs/kis-api.md` §1). */
 export const KIS_BASE_URLS: Readonly<Record<KisEnv, string>> = {
   real: "https://openapi.koreainvestment.com:9443",
   virtual: "https://openapivts.koreainvestment.com:29443",
@@ -35,6 +37,39 @@ const optionalText = (what: string) =>
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, {
   error: "expected a KST time as HH:MM",
 });
+
+const onOff = (fallback: boolean) =>
+  z.preprocess(
+    (value) => typeof value === "string" ? blankAsUnset(value.trim().toLowerCase()) : value,
+    z.enum(["true", "false", "1", "0", "yes", "no", "on", "off"], {
+      error: "expected true or false",
+    }).default(fallback ? "true" : "false").transform((v) =>
+      ["true", "1", "yes", "on"].includes(v)
+    ),
+  );
+
+/** When each collection job runs by default, KST (Monday to Friday). */
+export const DEFAULT_JOB_TIMES_KST: Readonly<Record<CollectionJob, string>> = {
+  flow: "16:00",
+  intraday: "16:05",
+  daily: "16:10",
+};
+
+/** The variable holding a job's KST schedule time, e.g. `ARCHIVIST_FLOW_TIME_KST`. */
+export function jobTimeVariable(job: CollectionJob): string {
+  return `ARCHIVIST_${job.toUpperCase()}_TIME_KST`;
+}
+
+/** The variable switching a job on or off, e.g. `ARCHIVIST_INTRADAY_ENABLED`. */
+export function jobSwitchVariable(job: CollectionJob): string {
+  return `ARCHIVIST_${job.toUpperCase()}_ENABLED`;
+}
+
+/** Per job: its schedule time and its on/off switch, so a new job needs no new code here. */
+const jobVariables = Object.fromEntries(COLLECTION_JOBS.flatMap((job) => [
+  [jobTimeVariable(job), z.preprocess(blankAsUnset, hhmm.default(DEFAULT_JOB_TIMES_KST[job]))],
+  [jobSwitchVariable(job), onOff(true)],
+])) as Record<string, z.ZodType<string | boolean>>;
 
 /** The zod schema of the environment; its output type is {@link Config}. */
 export const environmentSchema = z.object({
@@ -61,15 +96,23 @@ export const environmentSchema = z.object({
       error: "expected one of debug, info, warning, error",
     }).default("info"),
   ),
-  ARCHIVIST_FLOW_TIME_KST: z.preprocess(blankAsUnset, hhmm.default("16:00")),
-  ARCHIVIST_INTRADAY_TIME_KST: z.preprocess(blankAsUnset, hhmm.default("16:05")),
-  ARCHIVIST_DAILY_TIME_KST: z.preprocess(blankAsUnset, hhmm.default("16:10")),
   ARCHIVIST_REGRET_THRESHOLD_PCT: z.preprocess(
     blankAsUnset,
     z.coerce.number({ error: "expected a percentage, e.g. 4" })
       .positive({ error: "expected a percentage above 0, e.g. 4" })
       .max(1000, { error: "expected a percentage of at most 1000" })
       .default(4),
+  ),
+  ARCHIVIST_SESSIONS: z.preprocess(
+    blankAsUnset,
+    z.string().default("").transform((text, ctx) => {
+      try {
+        return parseSessionOverrides(text);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   ),
   ARCHIVIST_SYNC: z.preprocess(
     blankAsUnset,
@@ -99,6 +142,9 @@ export const environmentSchema = z.object({
   ),
   KIS_TOKEN_CACHE: z.preprocess(blankAsUnset, z.string().default("data/kis-token.json")),
 });
+
+/** The per-job variables (`ARCHIVIST_<JOB>_TIME_KST`, `ARCHIVIST_<JOB>_ENABLED`), validated alike. */
+export const jobEnvironmentSchema = z.object(jobVariables);
 
 /** KIS credentials and connection settings; absent when no app key is configured. */
 export interface KisSettings {
@@ -136,7 +182,11 @@ export interface Config {
   /** Lowest level written to the logs. */
   readonly logLevel: "debug" | "info" | "warning" | "error";
   /** KST wall-clock times of the scheduled jobs, `HH:MM`. */
-  readonly schedule: { readonly flow: string; readonly intraday: string; readonly daily: string };
+  readonly schedule: Readonly<Record<CollectionJob, string>>;
+  /** The jobs switched on (`ARCHIVIST_<JOB>_ENABLED`, default all), in `COLLECTION_JOBS` order. */
+  readonly enabledJobs: readonly CollectionJob[];
+  /** Sessions the user declared (`ARCHIVIST_SESSIONS`), e.g. a close KRX announced delayed. */
+  readonly sessions: readonly SessionOverride[];
   /** A rejection is a regret when the high of its next 5 days rose at least this much, percent. */
   readonly regretThresholdPct: number;
   /** How many past trading days catch-up looks at. */
@@ -181,8 +231,10 @@ export async function readDotEnv(path = ".env"): Promise<Record<string, string>>
  */
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const result = environmentSchema.safeParse(env);
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => {
+  const jobResult = jobEnvironmentSchema.safeParse(env);
+  if (!result.success || !jobResult.success) {
+    const issues = [...(result.error?.issues ?? []), ...(jobResult.error?.issues ?? [])];
+    throw new ConfigError(issues.map((issue) => {
       const name = String(issue.path[0] ?? "environment");
       const got = SECRET_VARIABLES.has(name) || env[name] === undefined
         ? ""
@@ -191,6 +243,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     }));
   }
   const v = result.data;
+  const jobs = jobResult.data as Record<string, string | boolean>;
   const problems: string[] = [];
   if (v.ARCHIVIST_TOKEN === undefined && !isLoopbackHost(v.ARCHIVIST_HOST)) {
     problems.push(
@@ -225,11 +278,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logDir: v.ARCHIVIST_LOG_DIR,
     logLevel: v.ARCHIVIST_LOG_LEVEL,
     sync: v.ARCHIVIST_SYNC,
-    schedule: {
-      flow: v.ARCHIVIST_FLOW_TIME_KST,
-      intraday: v.ARCHIVIST_INTRADAY_TIME_KST,
-      daily: v.ARCHIVIST_DAILY_TIME_KST,
-    },
+    schedule: Object.fromEntries(
+      COLLECTION_JOBS.map((job) => [job, String(jobs[jobTimeVariable(job)])]),
+    ) as Record<CollectionJob, string>,
+    enabledJobs: COLLECTION_JOBS.filter((job) => jobs[jobSwitchVariable(job)] === true),
+    sessions: v.ARCHIVIST_SESSIONS,
     regretThresholdPct: v.ARCHIVIST_REGRET_THRESHOLD_PCT,
     catchUpDays: v.ARCHIVIST_CATCH_UP_DAYS,
     kis,

@@ -5,7 +5,7 @@
  * @module
  */
 
-/** A KRX short code, as KIS takes it in `FID_INPUT_ISCD` (`kis-api.md` §4). */
+/** A KRX short code, as KIS takes it in `FID_INPUT_ISCD` (`docs/kis-api.md` §4). */
 export const STOCK_CODE_PATTERN: RegExp = /^(?:[0-9A-Z]{6}|Q\d{6})$/;
 
 /** Whether `value` is a KRX short code. */

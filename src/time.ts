@@ -8,11 +8,6 @@
 /** KST offset from UTC in milliseconds. */
 export const KST_OFFSET_MS = 9 * 60 * 60 * 1000;
 
-/** Regular session bounds in KST (the closing auction ends the session at 15:30). */
-export const SESSION_OPEN_KST = "09:00";
-/** The close of the regular session in KST. */
-export const SESSION_CLOSE_KST = "15:30";
-
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** Whether `value` is a real calendar date written `YYYY-MM-DD`. */

@@ -29,10 +29,13 @@ function kisEnv(sim: KisSimulator, dir: string): Record<string, string> {
   };
 }
 
-/** A simulator on the real clock and a temp dir, both gone afterwards. */
-async function withSim(test: (sim: KisSimulator, dir: string) => Promise<void>): Promise<void> {
+/** A simulator on the real clock (1000 requests/s unless `limit`) and a temp dir, both gone afterwards. */
+async function withSim(
+  test: (sim: KisSimulator, dir: string) => Promise<void>,
+  limit = 1000,
+): Promise<void> {
   const sim = await startSimulator({
-    rateLimit: { real: 1000 },
+    rateLimit: { real: limit },
     tokenIssueIntervalSec: 1,
     quiet: true,
   });
@@ -99,7 +102,8 @@ Deno.test("collect CLI: --from/--to backfills the trading days only; --dry-run s
     assert.equal(dry.code, 0, dry.stderr);
     assert.equal(sim.stats().requests, 0, "a dry run sends no KIS request, not even a token");
     assert.match(dry.stdout, new RegExp(`intraday ${PAST_DAY}: 1 stocks × 4 calls`));
-    assert.match(dry.stdout, new RegExp(`flow ${PAST_DAY}: 1 stocks × 2 calls`));
+    assert.match(dry.stdout, new RegExp(`flow ${tradingDays[0]}: 1 stocks × 2 calls`));
+    assert.match(dry.stdout, new RegExp(`flow ${PAST_DAY}: 1 stocks × 0 calls .*covered`));
     // Daily candles: the stock's 120-day history on the first day (2 pages), then one page a day.
     assert.match(
       dry.stdout,
@@ -107,19 +111,46 @@ Deno.test("collect CLI: --from/--to backfills the trading days only; --dry-run s
     );
     assert.match(
       dry.stdout,
-      new RegExp(`dry run: ${tradingDays.length * 7 + 1} KIS calls planned`),
+      new RegExp(`dry run: ${tradingDays.length * 5 + 3} KIS calls planned`),
     );
 
     const backfill = await collect(
       dir,
-      ["flow", "--from", from, "--to", PAST_DAY, "--codes", "005930"],
+      ["flow", "--from", from, "--to", PAST_DAY, "--codes", "005930,000660"],
       kisEnv(sim, dir),
     );
     assert.equal(backfill.code, 0, backfill.stderr);
+    // One investor and one program answer per stock cover every day of the range.
+    const calls = sim.stats().byTrId;
+    assert.deepEqual([calls.FHKST01010900, calls.FHPPG04650201], [2, 2]);
     await using archivist = await Archivist.open(`${dir}/archivist.db`);
     const runs = await archivist.listRuns({ job: "flow" });
     assert.deepEqual(runs.map((r) => r.trade_date).sort(), tradingDays);
     assert.ok(runs.every((r) => r.status === "succeeded"));
+  });
+});
+
+Deno.test("collect CLI: a date after today or nothing to collect is exit 2 and records nothing", async () => {
+  await withSim(async (sim, dir) => {
+    const future = await collect(dir, ["all", "--date", "2099-01-05"], kisEnv(sim, dir));
+    assert.equal(future.code, 2, future.stdout);
+    assert.match(future.stderr, /--date: 2099-01-05 is after today/);
+    const range = await collect(
+      dir,
+      ["flow", "--from", PAST_DAY, "--to", "2099-01-05"],
+      kisEnv(sim, dir),
+    );
+    assert.equal(range.code, 2);
+    assert.match(range.stderr, /--to: 2099-01-05 is after today/);
+
+    const empty = await collect(dir, ["all", "--date", PAST_DAY], kisEnv(sim, dir));
+    assert.equal(empty.code, 2, empty.stdout);
+    assert.equal(empty.stderr.trim().split("\n").length, 1, empty.stderr);
+    assert.match(empty.stderr, /watchlist is empty.*deno task watchlist add 005930.*--codes/);
+
+    await using archivist = await Archivist.open(`${dir}/archivist.db`);
+    assert.deepEqual(await archivist.listRuns(), [], "nothing recorded, /health shows no run");
+    assert.equal(sim.stats().byTrId.FHKST01010900 ?? 0, 0);
   });
 });
 
@@ -168,3 +199,27 @@ async function withDir(test: (dir: string) => Promise<void>): Promise<void> {
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+Deno.test("collect CLI: two processes one after the other keep the app key's limit together", async () => {
+  // KIS counts the app key, not the process: the second may not add its burst to the first's
+  // last second. The simulator counts every request of the key to the millisecond.
+  await withSim(async (sim, dir) => {
+    const env = { ...kisEnv(sim, dir), KIS_RATE_LIMIT: "8" };
+    const first = await collect(
+      dir,
+      ["flow", "--date", PAST_DAY, "--codes", "005930,000660,035420,051910,005380,035720"],
+      env,
+    );
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    const second = await collect(
+      dir,
+      ["flow", "--date", PAST_DAY, "--codes", "068270,207940,373220,005490,000270,105560"],
+      env,
+    );
+    assert.equal(second.code, 0, second.stdout + second.stderr);
+    const stats = sim.stats();
+    assert.equal(stats.byTrId.FHKST01010900, 12);
+    assert.ok(stats.peakPerSecond <= 8, `${stats.peakPerSecond} requests in one second`);
+    assert.equal(stats.rateLimited, 0, "no EGW00201");
+  }, 8);
+});

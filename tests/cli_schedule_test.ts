@@ -17,11 +17,11 @@ Deno.test("schedule CLI: each job's KST schedule, Deno.cron UTC expression and n
   const intraday = lines.find((l) => l.startsWith("intraday"))!;
   assert.match(
     flow,
-    /^flow\s+08:30 Mon–Fri\s+30 23 \* \* 0-4\s+\d{4}-\d{2}-\d{2}T08:30:00\+09:00$/,
+    /^flow\s+08:30 Mon–Fri\s+30 23 \* \* SUN-THU\s+\d{4}-\d{2}-\d{2}T08:30:00\+09:00$/,
   );
   assert.match(
     intraday,
-    /^intraday\s+16:05 Mon–Fri\s+5 7 \* \* 1-5\s+\d{4}-\d{2}-\d{2}T16:05:00\+09:00$/,
+    /^intraday\s+16:05 Mon–Fri\s+5 7 \* \* MON-FRI\s+\d{4}-\d{2}-\d{2}T16:05:00\+09:00$/,
   );
   const next = new Date(intraday.split(/\s+/).at(-1)!);
   assert.ok(
@@ -34,4 +34,11 @@ Deno.test("schedule CLI: a bad time is a configuration error (exit 2)", async ()
   const { code, stderr } = await schedule({ ARCHIVIST_FLOW_TIME_KST: "4pm" });
   assert.equal(code, 2);
   assert.match(stderr, /ARCHIVIST_FLOW_TIME_KST/);
+});
+
+Deno.test("schedule CLI: a job switched off is listed as off", async () => {
+  const { code, stdout, stderr } = await schedule({ ARCHIVIST_INTRADAY_ENABLED: "false" });
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^flow\s+16:00 Mon–Fri/m);
+  assert.match(stdout, /^intraday\s+off\s+-\s+\(ARCHIVIST_INTRADAY_ENABLED=false\)$/m);
 });

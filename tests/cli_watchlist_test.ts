@@ -41,10 +41,24 @@ Deno.test("watchlist CLI: import --replace makes the file the whole active list"
 
 Deno.test("watchlist CLI: bad input names the problem, exits 2 and changes nothing", async () => {
   await using dir = await tempDir();
-  await Deno.writeTextFile(`${dir.path}/bad.csv`, "005930,삼성전자\n12345,too short\n");
+  await Deno.writeTextFile(
+    `${dir.path}/bad.csv`,
+    "stock_code,stock_name\n005930,삼성전자\n12345,too short\n\n5930,spreadsheet\nABC!,x\n",
+  );
   const bad = await watchlist(dir.path, "import", "bad.csv");
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /bad\.csv row 2: .*expected a KRX stock code/);
+  // Every bad row, with its line in the file and its value; zero-padding is suggested.
+  assert.match(bad.stderr, /3 bad rows, nothing changed/);
+  assert.match(
+    bad.stderr,
+    /bad\.csv line 3: stock_code "12345": expected a KRX stock code.*try 012345/,
+  );
+  assert.match(bad.stderr, /bad\.csv line 5: stock_code "5930": .*try 005930/);
+  assert.match(bad.stderr, /bad\.csv line 6: stock_code "ABC!": expected a KRX stock code/);
+  await Deno.writeTextFile(`${dir.path}/empty.csv`, "stock_code,stock_name\n");
+  const emptyReplace = await watchlist(dir.path, "import", "empty.csv", "--replace");
+  assert.equal(emptyReplace.code, 2);
+  assert.match(emptyReplace.stderr, /no stock rows: --replace would deactivate the whole/);
   const badCode = await watchlist(dir.path, "add", "5930");
   assert.equal(badCode.code, 2);
   const missing = await watchlist(dir.path, "import", "nope.csv");

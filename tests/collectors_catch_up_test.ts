@@ -79,3 +79,33 @@ Deno.test("catch-up leaves out the day the scheduler collects itself, and yields
   assert.deepEqual(busy.runs, []);
   assert.deepEqual(await fx.archivist.listRuns({ tradeDate: "2026-11-27" }), []);
 });
+
+Deno.test("catch-up with virtual keys leaves past minute bars out without failed runs", async () => {
+  await using fx = await collectFixture({ clock: CLOCK, env: "virtual" });
+  await fx.archivist.addToWatchlist([{ stock_code: "005930" }]);
+  const summary = await catchUp({ ...fx.deps, days: 3 });
+  // Flows of the three days and today's minute bars run; past minute bars cannot.
+  assert.deepEqual(summary.runs.map((r) => `${r.tradeDate} ${r.job} ${r.status}`), [
+    "2026-11-25 flow succeeded",
+    "2026-11-26 flow succeeded",
+    "2026-11-27 flow succeeded",
+    "2026-11-27 intraday succeeded",
+  ]);
+  assert.deepEqual(summary.notRun.map((n) => `${n.tradeDate} ${n.job}`), [
+    "2026-11-25 intraday",
+    "2026-11-26 intraday",
+  ]);
+  assert.match(summary.notRun[0].reason, /virtual .* minute bars of today only/);
+  const runs = await fx.archivist.listRuns();
+  assert.ok(runs.every((r) => r.status === "succeeded"), "no failed or skipped run recorded");
+});
+
+Deno.test("catch-up with nothing to collect records no run and says how to add stocks", async () => {
+  await using fx = await collectFixture({ clock: CLOCK });
+  const summary = await catchUp({ ...fx.deps, days: 5 });
+  assert.equal(summary.missing.length, 10);
+  assert.equal(summary.notRun.length, 10);
+  assert.match(summary.notRun[0].reason, /watchlist is empty.*watchlist add 005930/);
+  assert.deepEqual(summary.runs, []);
+  assert.deepEqual(await fx.archivist.listRuns(), []);
+});

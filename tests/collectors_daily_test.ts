@@ -19,7 +19,7 @@ Deno.test("daily: a first collection stores 120 trading days per target, later r
   assert.equal(first.stocksTotal, 2);
   assert.equal(first.kisCalls, 4, "120 days are two pages of 100");
   assert.equal(first.rowsWritten, 240);
-  const expectedDays = recentTradingDays(DAY, 120, isKrxTradingDay);
+  const expectedDays = recentTradingDays(DAY, 120, { isTradingDay: isKrxTradingDay });
   for (const code of ["005930", "000660"]) {
     const stored = await fx.archivist.dailyPrices(code, "2026-01-01", DAY);
     assert.deepEqual(stored.map((r) => r.trade_date), expectedDays, code);

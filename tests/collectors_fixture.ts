@@ -6,7 +6,10 @@
  */
 import { Archivist } from "../db/archivist.ts";
 import type { CollectorDeps } from "../collectors/run.ts";
+import type { StockMinutePrice } from "../db/schema.ts";
 import { KisClient } from "../src/kis/mod.ts";
+import { sessionBars } from "../src/sim/market.ts";
+import { barTimeOf } from "../src/time.ts";
 import {
   DEMO_REAL_APP_KEY,
   DEMO_REAL_APP_SECRET,
@@ -16,6 +19,20 @@ import {
   type SimFaults,
   startSimulator,
 } from "../src/sim/server.ts";
+
+/** The simulator's bars of a day of `code` as `stock_minute_price` rows: what collection must store. */
+export function truthRows(code: string, day: string): StockMinutePrice[] {
+  return sessionBars(code, day).map((bar) => ({
+    stock_code: code,
+    bar_time: barTimeOf(day, bar.time),
+    open: bar.open,
+    high: bar.high,
+    low: bar.low,
+    close: bar.close,
+    volume: bar.volume,
+    value: bar.value,
+  }));
+}
 
 /** Wednesday 2026-11-25, 16:05 KST: after the close, flows final. */
 export const SIM_CLOCK = "2026-11-25T16:05:00+09:00";

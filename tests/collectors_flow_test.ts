@@ -21,14 +21,14 @@ Deno.test("flow: a day of 5 stocks equals the simulator's truth to the share and
 
   for (const code of FIVE_STOCKS) {
     const rows = await fx.archivist.flowSnapshots(code, "2026-10-01", "2026-11-30");
-    // Every day KIS returned is stored: 30 program days up to DAY plus today's final investor row.
-    assert.ok(rows.length >= 30, `${code}: ${rows.length} days stored`);
-    // The investor TR reaches back 30 business days from today (2026-10-15); program one further.
+    // Every day both answers cover is stored whole: the 30 business days up to today, final at
+    // 16:05 (the investor TR reaches back to 2026-10-15), and no half-filled row.
     assert.deepEqual(
-      rows.filter((r) => r.individual_net_buy === null).map((r) => r.trade_date),
-      ["2026-10-14"],
+      [rows.length, rows[0].trade_date, rows.at(-1)!.trade_date],
+      [30, "2026-10-15", "2026-11-25"],
     );
-    for (const row of rows.filter((r) => r.trade_date >= "2026-10-15" && r.trade_date <= DAY)) {
+    assert.ok(rows.every((r) => Object.values(r).every((v) => v !== null)), `${code} rows whole`);
+    for (const row of rows) {
       const investors = investorDay(code, row.trade_date)!;
       const program = programDay(code, row.trade_date)!;
       assert.deepEqual(
@@ -61,16 +61,56 @@ Deno.test("flow: a day of 5 stocks equals the simulator's truth to the share and
     }
   }
 
-  const rerun = await runCollection(fx.deps, {
+  const again = await runCollection(fx.deps, {
     job: "flow",
     tradeDate: DAY,
     trigger: "manual",
     codes: [...FIVE_STOCKS],
   });
+  assert.deepEqual(
+    [again.status, again.stocksDone, again.alreadyStored, again.kisCalls],
+    ["succeeded", 5, 5, 0],
+    "a day already stored costs no call",
+  );
+  const rerun = await runCollection(fx.deps, {
+    job: "flow",
+    tradeDate: DAY,
+    trigger: "manual",
+    codes: [...FIVE_STOCKS],
+    refetch: true,
+  });
   assert.equal(rerun.status, "succeeded");
-  assert.deepEqual({ ...rerun.writes, unchanged: 0 }, { inserted: 0, updated: 0, unchanged: 0 });
-  assert.ok(rerun.writes.unchanged >= 150);
+  assert.equal(rerun.kisCalls, 10);
+  assert.deepEqual(rerun.writes, { inserted: 0, updated: 0, unchanged: 150 });
   assert.equal(rerun.rowsWritten, 0);
+});
+
+Deno.test("flow: a backfill of 2026-11-02..06 stores only whole rows, 2 calls per stock in all", async () => {
+  // Today is 2026-11-25: the range lies within the 30 trading days both answers cover.
+  await using fx = await collectFixture();
+  const days = ["2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05", "2026-11-06"];
+  const reports = [];
+  for (const tradeDate of days) {
+    reports.push(
+      await runCollection(fx.deps, {
+        job: "flow",
+        tradeDate,
+        trigger: "manual",
+        codes: ["005930", "000660"],
+      }),
+    );
+  }
+  assert.deepEqual(reports.map((r) => r.status), days.map(() => "succeeded"));
+  assert.deepEqual(reports.map((r) => r.kisCalls), [4, 0, 0, 0, 0]);
+  for (const code of ["005930", "000660"]) {
+    const rows = await fx.archivist.flowSnapshots(code, "2026-10-01", "2026-11-30");
+    assert.ok(rows.every((r) => Object.values(r).every((v) => v !== null)), `${code}: no gaps`);
+    for (const day of days) {
+      const row = rows.find((r) => r.trade_date === day)!;
+      assert.equal(row.volume, programDay(code, day)!.volume, `${code} ${day}`);
+      assert.equal(row.individual_net_buy, investorDay(code, day)!.individual.netQty);
+    }
+  }
 });
 
 Deno.test("flow: a stock whose requests fail is recorded as failed while the others succeed", async () => {
@@ -198,6 +238,7 @@ Deno.test("flowSnapshotsOf: million KRW become KRW, days merge by date, unfinal 
     "005930",
     [investor("2025-01-13", 5, 7), investor("2025-01-10", -1_938_572, -105_264)],
     [program],
+    true,
     (date) => date < "2025-01-13",
   );
   assert.equal(rows.length, 1);

@@ -35,7 +35,9 @@ Deno.test("run: nothing to collect is recorded as skipped", async () => {
     trigger: "manual",
   });
   assert.equal(report.status, "skipped");
-  assert.match(report.reason ?? "", /no collection targets/);
+  assert.match(report.reason ?? "", /nothing to collect: the watchlist is empty/);
+  assert.match(report.reason ?? "", /deno task watchlist add 005930/);
+  assert.match(report.reason ?? "", /--codes/);
 });
 
 Deno.test("run: the targets are the watchlist plus the codes given; progress is reported per stock", async () => {

@@ -12,17 +12,36 @@ import { setupLogging } from "../src/log.ts";
 import { collectFixture } from "./collectors_fixture.ts";
 
 Deno.test("kstToUtcCron: 9 hours back, weekdays moving back a day when midnight UTC is crossed", () => {
-  assert.equal(kstToUtcCron("16:00"), "0 7 * * 1-5");
-  assert.equal(kstToUtcCron("16:05"), "5 7 * * 1-5");
-  assert.equal(kstToUtcCron("09:00"), "0 0 * * 1-5");
-  assert.equal(kstToUtcCron("08:30"), "30 23 * * 0-4");
-  assert.equal(kstToUtcCron("00:00"), "0 15 * * 0-4");
-  assert.equal(kstToUtcCron("23:59"), "59 14 * * 1-5");
-  assert.equal(kstToUtcCron("08:00", [0, 6]), "0 23 * * 5-6", "Sat+Sun KST = Fri+Sat UTC");
-  assert.equal(kstToUtcCron("08:00", [1]), "0 23 * * 0", "Monday KST morning = Sunday UTC");
+  assert.equal(kstToUtcCron("16:00"), "0 7 * * MON-FRI");
+  assert.equal(kstToUtcCron("16:05"), "5 7 * * MON-FRI");
+  assert.equal(kstToUtcCron("09:00"), "0 0 * * MON-FRI");
+  assert.equal(kstToUtcCron("08:30"), "30 23 * * SUN-THU");
+  assert.equal(kstToUtcCron("00:00"), "0 15 * * SUN-THU");
+  assert.equal(kstToUtcCron("23:59"), "59 14 * * MON-FRI");
+  assert.equal(kstToUtcCron("08:00", [0, 6]), "0 23 * * FRI-SAT", "Sat+Sun KST = Fri+Sat UTC");
+  assert.equal(kstToUtcCron("08:00", [1]), "0 23 * * SUN", "Monday KST morning = Sunday UTC");
   assert.equal(kstToUtcCron("07:00", [0, 1, 2, 3, 4, 5, 6]), "0 22 * * *");
-  assert.equal(weekdayField([1, 3, 4, 5]), "1,3-5");
+  assert.equal(weekdayField([1, 3, 4, 5]), "MON,WED-FRI");
   assert.throws(() => kstToUtcCron("24:00"), /HH:MM/);
+});
+
+Deno.test("kstToUtcCron: Deno.cron accepts the expression of KST times all around the day", () => {
+  // Deno.cron numbers weekdays 1 (Sunday)..7 and refuses 0: `0-4` used to stop the service.
+  // (It also caps the crons of a process, hence a sample: every 37 minutes plus the edges.)
+  const stop = new AbortController();
+  const sample = new Set([0, 8 * 60 + 59, 9 * 60, 23 * 60 + 59]);
+  for (let minutes = 0; minutes < 24 * 60; minutes += 37) sample.add(minutes);
+  try {
+    for (const minutes of sample) {
+      const hhmm = `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${
+        String(minutes % 60).padStart(2, "0")
+      }`;
+      const expression = kstToUtcCron(hhmm);
+      Deno.cron(`accepts-${minutes}`, expression, { signal: stop.signal }, () => {});
+    }
+  } finally {
+    stop.abort();
+  }
 });
 
 Deno.test("kstToUtcCron: the UTC expression fires exactly when the KST one does in Asia/Seoul", () => {
@@ -32,7 +51,7 @@ Deno.test("kstToUtcCron: the UTC expression fires exactly when the KST one does 
       String(minutes % 60).padStart(2, "0")
     }`;
     const utc = new Cron(kstToUtcCron(hhmm), { timezone: "UTC" }).nextRuns(12, from);
-    const kst = new Cron(`${minutes % 60} ${Math.floor(minutes / 60)} * * 1-5`, {
+    const kst = new Cron(`${minutes % 60} ${Math.floor(minutes / 60)} * * MON-FRI`, {
       timezone: "Asia/Seoul",
     }).nextRuns(12, from);
     assert.deepEqual(utc.map(Number), kst.map(Number), hhmm);
@@ -42,9 +61,9 @@ Deno.test("kstToUtcCron: the UTC expression fires exactly when the KST one does 
 Deno.test("scheduledJobs: flow 16:00 and bars 16:05 KST on weekdays, with the next run in KST", () => {
   const jobs = scheduledJobs(parseConfig({}));
   assert.deepEqual(jobs.map((j) => [j.name, j.job, j.kst, j.utcCron]), [
-    ["archivist-flow", "flow", "16:00 Mon–Fri", "0 7 * * 1-5"],
-    ["archivist-intraday", "intraday", "16:05 Mon–Fri", "5 7 * * 1-5"],
-    ["archivist-daily", "daily", "16:10 Mon–Fri", "10 7 * * 1-5"],
+    ["archivist-flow", "flow", "16:00 Mon–Fri", "0 7 * * MON-FRI"],
+    ["archivist-intraday", "intraday", "16:05 Mon–Fri", "5 7 * * MON-FRI"],
+    ["archivist-daily", "daily", "16:10 Mon–Fri", "10 7 * * MON-FRI"],
   ]);
   const friday = new Date("2026-11-27T17:00:00+09:00");
   assert.equal(jobs[0].nextRunKst(friday), "2026-11-30T16:00:00+09:00");
@@ -52,8 +71,10 @@ Deno.test("scheduledJobs: flow 16:00 and bars 16:05 KST on weekdays, with the ne
     jobs[1].nextRunKst(new Date("2026-11-26T16:00:00+09:00")),
     "2026-11-26T16:05:00+09:00",
   );
+  const off = scheduledJobs(parseConfig({ ARCHIVIST_INTRADAY_ENABLED: "false" }));
+  assert.deepEqual(off.map((j) => j.job), ["flow"], "a job switched off is not scheduled");
   const early = scheduledJobs(parseConfig({ ARCHIVIST_FLOW_TIME_KST: "08:30" }))[0];
-  assert.equal(early.utcCron, "30 23 * * 0-4");
+  assert.equal(early.utcCron, "30 23 * * SUN-THU");
   assert.equal(early.nextRunKst(friday), "2026-11-30T08:30:00+09:00");
 });
 
@@ -69,9 +90,9 @@ Deno.test("registerCronJobs: each job goes to Deno.cron; a firing collects and l
     cron: (name, schedule, handler) => registered.push({ name, schedule, handler }),
   });
   assert.deepEqual(registered.map((r) => [r.name, r.schedule]), [
-    ["archivist-flow", "0 7 * * 1-5"],
-    ["archivist-intraday", "5 7 * * 1-5"],
-    ["archivist-daily", "10 7 * * 1-5"],
+    ["archivist-flow", "0 7 * * MON-FRI"],
+    ["archivist-intraday", "5 7 * * MON-FRI"],
+    ["archivist-daily", "10 7 * * MON-FRI"],
   ]);
 
   await registered[0].handler();

@@ -11,6 +11,7 @@ Deno.test("config: defaults follow the contract", () => {
   assert.equal(config.kisEnv, "real");
   assert.equal(config.kis, undefined);
   assert.deepEqual(config.schedule, { flow: "16:00", intraday: "16:05", daily: "16:10" });
+  assert.deepEqual(config.enabledJobs, ["flow", "intraday", "daily"]);
   assert.equal(config.regretThresholdPct, 4);
   assert.equal(config.catchUpDays, 5);
   assert.equal(config.sync, "normal");
@@ -85,4 +86,34 @@ Deno.test("config: .env is read; a missing file is no error", async () => {
   const env = await readDotEnv(`${dir.path}/.env`);
   assert.deepEqual(env, { ARCHIVIST_PORT: "9999", KIS_ENV: "virtual" });
   assert.equal(parseConfig(env).port, 9999);
+});
+
+Deno.test("config: per-job switches and times, and declared sessions", () => {
+  const config = parseConfig({
+    ARCHIVIST_INTRADAY_ENABLED: "false",
+    ARCHIVIST_FLOW_TIME_KST: "08:30",
+    ARCHIVIST_SESSIONS: "2026-03-05=09:00-16:00, 2026-11-19=10:00-16:30",
+  });
+  assert.deepEqual(config.enabledJobs, ["flow"]);
+  assert.deepEqual(config.schedule, { flow: "08:30", intraday: "16:05" });
+  assert.deepEqual(config.sessions, [
+    { tradeDate: "2026-03-05", open: "09:00", close: "16:00" },
+    { tradeDate: "2026-11-19", open: "10:00", close: "16:30" },
+  ]);
+  assert.deepEqual(parseConfig({}).enabledJobs, ["flow", "intraday"]);
+  assert.deepEqual(parseConfig({}).sessions, []);
+
+  const problems = problemsOf({
+    ARCHIVIST_FLOW_ENABLED: "maybe",
+    ARCHIVIST_SESSIONS: "2026-03-05=16:00-09:00",
+  });
+  assert.match(problems.join("\n"), /^ARCHIVIST_FLOW_ENABLED: expected true or false/m);
+  assert.match(
+    problems.join("\n"),
+    /^ARCHIVIST_SESSIONS: "2026-03-05=16:00-09:00": the close must come more than 10 minutes/m,
+  );
+  assert.match(
+    problemsOf({ ARCHIVIST_SESSIONS: "tomorrow=10:00" }).join("\n"),
+    /expected YYYY-MM-DD=HH:MM-HH:MM/,
+  );
 });

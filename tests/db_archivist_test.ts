@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import type { DecisionEntry, RejectionEntry } from "../db/entries.ts";
 import { ArchiveInputError, ArchiveWriteError, IdempotencyConflictError } from "../db/errors.ts";
-import type { FlowSnapshot, MinuteBar } from "../db/schema.ts";
+import type { FlowSnapshot, StockMinutePrice } from "../db/schema.ts";
 import { barTimeOf } from "../src/time.ts";
 import { tempArchive } from "./helpers.ts";
 
-function dayOfBars(stockCode: string, minutes: number): MinuteBar[] {
+function dayOfBars(stockCode: string, minutes: number): StockMinutePrice[] {
   return Array.from({ length: minutes }, (_, i) => ({
     stock_code: stockCode,
     bar_time: barTimeOf("2026-11-25", "090000") + i * 60,

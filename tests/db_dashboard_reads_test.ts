@@ -158,7 +158,7 @@ Deno.test("dashboard reads: entries by outcome status, and the outcomes of a pag
   await using archive = await tempArchive();
   const { archivist } = archive;
   // 25 trading days of candles at 100원; T5 of the first day closes at 110, its T3 rises to 105.
-  const days = recentTradingDays("2026-11-20", 25, isKrxTradingDay);
+  const days = recentTradingDays("2026-11-20", 25, { isTradingDay: isKrxTradingDay });
   await archivist.upsertDailyPrices(days.map((trade_date, i) => ({
     stock_code: "005930",
     trade_date,

@@ -185,6 +185,8 @@ Deno.test("GET /v1/runs lists runs with their failures; /health shows the last o
     enabled: false,
     reason: "KIS credentials are not set",
   });
+  // How far the trading calendar is known (a warning appears within 30 days of its end).
+  assert.equal(body.calendar.known_through, "2027-12-31");
 });
 
 Deno.test("GET /health answers 503 when the database is unreachable", async () => {

@@ -63,7 +63,7 @@ Deno.test("a throttled issuance (EGW00133) waits and succeeds", async () => {
   });
 });
 
-Deno.test("a token expired mid-run is replaced without losing a page", async () => {
+Deno.test("a token expired mid-run is replaced without losing a page, even with 1 attempt", async () => {
   await withSim(async (sim, dir) => {
     let clockReads = 0;
     const client = realClient(sim, `${dir}/token.json`, {
@@ -72,8 +72,12 @@ Deno.test("a token expired mid-run is replaced without losing a page", async () 
         if (++clockReads === 4) sim.expireTokens();
         return sim.now();
       },
+      // No retry at all: a rejected token must still be replaced and the page asked again.
+      retry: { attempts: 1 },
+      // Wait a little longer than the simulator's 1 s between issuances: tokenP gets one try too.
+      tokenIssueIntervalMs: 1200,
     });
-    const bars = await client.sessionMinuteBars("005930", "2026-11-24");
+    const { candles: bars } = await client.sessionMinuteBars("005930", "2026-11-24");
     const truth = sessionBars("005930", "2026-11-24");
     assert.equal(bars.length, truth.length);
     assert.deepEqual(

@@ -131,3 +131,51 @@ Deno.test("service: a port already in use stops a second service with exit 2 and
     new RegExp(`127\\.0\\.0\\.1:${port} is already in use.*ARCHIVIST_PORT`),
   );
 });
+
+Deno.test("service: any KST schedule time registers; SIGTERM mid-collection records the run, exits 0", async () => {
+  await using dir = await tempDir();
+  await using sim = await startSimulator({
+    rateLimit: { real: 1000 },
+    tokenIssueIntervalSec: 1,
+    faults: { latencyMs: 200 },
+    quiet: true,
+  });
+  const dbPath = `${dir.path}/archivist.db`;
+  const codes = ["005930", "000660", "035420", "051910", "005380", "035720", "068270", "105560"];
+  {
+    await using archivist = await Archivist.open(dbPath);
+    await archivist.addToWatchlist(codes.map((stock_code) => ({ stock_code })));
+  }
+  const service = await startService(dir.path, {
+    ARCHIVIST_DB: dbPath,
+    ARCHIVIST_CATCH_UP_DAYS: "2",
+    // Before midnight UTC: the weekdays move back a day (Deno.cron refused `0-4`).
+    ARCHIVIST_FLOW_TIME_KST: "08:30",
+    ARCHIVIST_INTRADAY_TIME_KST: "00:00",
+    KIS_BASE_URL: sim.realUrl,
+    KIS_APP_KEY: DEMO_REAL_APP_KEY,
+    KIS_APP_SECRET: DEMO_REAL_APP_SECRET,
+    KIS_RATE_LIMIT: "4",
+    KIS_TOKEN_CACHE: `${dir.path}/token.json`,
+  });
+  let running = false;
+  for (let i = 0; i < 200 && !running; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const runs = (await (await fetch(`${service.url}/v1/runs`)).json()).items;
+    running = runs.some((r: { status: string }) => r.status === "running");
+  }
+  assert.ok(running, "a catch-up run was in flight");
+  const { code, stderr } = await service.stop();
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /Invalid cron schedule|database is closed|broke off/i);
+  await using archivist = await Archivist.open(dbPath);
+  const runs = await archivist.listRuns();
+  assert.ok(runs.length > 0);
+  assert.deepEqual(runs.filter((r) => r.status === "running"), [], "no run left running");
+  assert.ok(
+    runs.some((r) =>
+      r.status === "failed" && /interrupted: the process was stopping/.test(r.reason ?? "")
+    ),
+    JSON.stringify(runs.map((r) => [r.job, r.trade_date, r.status, r.reason])),
+  );
+});

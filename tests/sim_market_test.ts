@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { isKrxTradingDay, previousTradingDay } from "../src/calendar.ts";
 import {
-  CLOSING_AUCTION_TIME,
-  CONTINUOUS_MINUTES,
   investorDay,
   isListedStock,
   isOnTick,
@@ -11,6 +9,7 @@ import {
   quoteAt,
   sessionBars,
   sessionBarsAt,
+  sessionMinutesOf,
   simDay,
   simStock,
   tickSize,
@@ -61,11 +60,11 @@ Deno.test("market: a session is 09:00–15:19 plus one 15:30 auction bar, with s
   for (const code of CODES) {
     const bars = sessionBars(code, DAY);
     assert.equal(bars[0].time, "090000");
-    assert.equal(bars.at(-1)!.time, CLOSING_AUCTION_TIME);
+    assert.equal(bars.at(-1)!.time, "153000");
     assert.ok(bars.every((bar) => bar.time < "152000" || bar.time === "153000"), code);
     assert.ok(bars.every((bar, i) => i === 0 || bars[i - 1].time < bar.time), "ascending");
     assert.ok(bars.every((bar) => Number.isInteger(bar.volume) && bar.volume > 0));
-    quietMinutes += CONTINUOUS_MINUTES.length + 1 - bars.length;
+    quietMinutes += sessionMinutesOf(DAY).continuous.length + 1 - bars.length;
   }
   assert.ok(quietMinutes > 0, "some minutes have no trade and no bar");
 });

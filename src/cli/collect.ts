@@ -1,11 +1,14 @@
 /**
  * `deno task collect <flow|intraday|daily|all> [--date D | --from D --to D] [--codes C,C]
- * [--dry-run]`: one ad-hoc collection, then exit.
+ * [--refetch] [--dry-run]`: one ad-hoc collection, then exit.
  *
- * Default day: per job, the latest trading day whose data is final (minute bars from the 15:30
- * close, flows from 15:40 KST). `--from/--to` is a backfill over the trading days in between.
- * Exit 0 when every stock was collected (skipped runs included), 1 when some stock failed or the
- * collection could not run (all recorded), 2 on a usage or configuration error.
+ * Default day: per job, the latest trading day whose data is final (minute bars from that day's
+ * close — 15:30, 16:30 on a CSAT day —, flows and daily candles ten minutes later). `--from/--to` is a backfill over
+ * the trading days in between; a date after today is a usage error. Stocks whose data of a day is
+ * already stored are not fetched again unless `--refetch` (to pick up KIS's corrections).
+ * Exit 0 when every stock was collected (closed days included), 1 when some stock failed or a day
+ * could not be collected now (all recorded), 2 on a usage or configuration error (nothing to
+ * collect, a day KIS cannot serve with these keys, refused credentials).
  *
  * @module
  */
@@ -13,20 +16,13 @@ import cliProgress from "cli-progress";
 import { Argument, Command } from "commander";
 import type { Archivist } from "../../db/archivist.ts";
 import { COLLECTION_JOBS, type CollectionJob } from "../../db/schema.ts";
-import { refreshMarketCalendar } from "../../collectors/calendar.ts";
+import { CalendarRefresher } from "../../collectors/calendar.ts";
 import { latestReadyTradeDate } from "../../collectors/dates.ts";
-import { LEASE_BUSY_REASON } from "../../collectors/lease.ts";
-import {
-  collectionTargetsOf,
-  runCollection,
-  type RunObserver,
-  type RunReport,
-} from "../../collectors/run.ts";
-import { FIRST_HISTORY_DAYS } from "../../collectors/daily.ts";
-import type { KisEnv } from "../config.ts";
-import { KisClient, KisCredentialsError, plannedDailyPages } from "../kis/mod.ts";
+import { type JobContext, JOBS, noTargetsReason } from "../../collectors/jobs.ts";
+import { runCollection, type RunObserver, type RunReport } from "../../collectors/run.ts";
+import { KisClient, KisCredentialsError } from "../kis/mod.ts";
 import { isStockCode } from "../stock_code.ts";
-import { datesBetween } from "../time.ts";
+import { datesBetween, kstDate } from "../time.ts";
 import {
   checkDateOption,
   EXIT_USAGE,
@@ -47,6 +43,18 @@ interface CollectArgs {
   readonly to?: string;
   readonly codes: readonly string[];
   readonly dryRun: boolean;
+  readonly refetch: boolean;
+}
+
+/** A date option that must be a date and not after today: there is nothing to collect yet. */
+function checkDate(flag: string, value: string | undefined, today: string): string | undefined {
+  checkDateOption(flag, value);
+  if (value !== undefined && value > today) {
+    throw new UsageError(
+      `${flag}: ${value} is after today (${today} KST): there is nothing to collect yet`,
+    );
+  }
+  return value;
 }
 
 /** Parses and checks the arguments; throws {@link UsageError} naming the bad one. */
@@ -56,12 +64,13 @@ function parseArgs(argv: readonly string[]): CollectArgs {
       "Collect market flows, minute bars and/or daily candles from KIS into the archive, then exit.",
     )
     .addArgument(
-      new Argument("<job>", "what to collect").choices(["flow", "intraday", "daily", "all"]),
+      new Argument("<job>", "what to collect").choices([...COLLECTION_JOBS, "all"]),
     )
     .option("--date <YYYY-MM-DD>", "the trading day (default: the latest one whose data is final)")
     .option("--from <YYYY-MM-DD>", "backfill: first day")
     .option("--to <YYYY-MM-DD>", "backfill: last day (default: the latest final day)")
     .option("--codes <codes>", "stock codes besides the collection targets, e.g. 005930,000660")
+    .option("--refetch", "ask KIS again for stocks already stored (to pick up corrections)", false)
     .option("--dry-run", "print targets and planned KIS calls; send nothing", false)
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
@@ -74,10 +83,12 @@ function parseArgs(argv: readonly string[]): CollectArgs {
     to?: string;
     codes?: string;
     dryRun: boolean;
+    refetch: boolean;
   }>();
-  const date = checkDateOption("--date", options.date);
-  const from = checkDateOption("--from", options.from);
-  const to = checkDateOption("--to", options.to);
+  const today = kstDate(new Date());
+  const date = checkDate("--date", options.date, today);
+  const from = checkDate("--from", options.from, today);
+  const to = checkDate("--to", options.to, today);
   if (date && (from || to)) {
     throw new UsageError("--date cannot be combined with --from/--to: give one day or a range");
   }
@@ -98,6 +109,7 @@ function parseArgs(argv: readonly string[]): CollectArgs {
     to,
     codes: [...new Set(codes)],
     dryRun: options.dryRun,
+    refetch: options.refetch,
   };
 }
 
@@ -107,7 +119,7 @@ interface PlannedRun {
   readonly tradeDate: string;
 }
 
-/** The (job, day) pairs the arguments ask for, oldest first, flows before bars on a day. */
+/** The (job, day) pairs the arguments ask for, oldest first, jobs in table order on a day. */
 function plannedRuns(args: CollectArgs, archivist: Archivist, now: Date): PlannedRun[] {
   const isOpen = (d: string) => archivist.isTradingDay(d);
   const runs: PlannedRun[] = [];
@@ -115,12 +127,12 @@ function plannedRuns(args: CollectArgs, archivist: Archivist, now: Date): Planne
     if (args.date) {
       runs.push({ job, tradeDate: args.date });
     } else if (args.from) {
-      const to = args.to ?? latestReadyTradeDate(job, now, isOpen);
+      const to = args.to ?? latestReadyTradeDate(job, now, archivist);
       for (const tradeDate of datesBetween(args.from, to).filter(isOpen)) {
         runs.push({ job, tradeDate });
       }
     } else {
-      runs.push({ job, tradeDate: latestReadyTradeDate(job, now, isOpen) });
+      runs.push({ job, tradeDate: latestReadyTradeDate(job, now, archivist) });
     }
   }
   return runs.sort((a, b) =>
@@ -143,50 +155,45 @@ async function printDryRun(
   args: CollectArgs,
   archivist: Archivist,
   client: KisClient,
-  env: KisEnv,
+  now: Date,
 ): Promise<void> {
   let total = 0;
-  // A backfill collects a stock's history on its first day only.
-  const firstCollections = new Set<string>();
+  const earlierDays = new Map<CollectionJob, string[]>();
   for (const { job, tradeDate } of runs) {
     if (!archivist.isTradingDay(tradeDate)) {
       console.log(`${job} ${tradeDate}: market closed, nothing to collect`);
       continue;
     }
-    const targets = await collectionTargetsOf(archivist, job, tradeDate, args.codes);
-    let perStock: number;
-    let how: string;
+    const spec = JOBS[job];
+    const targets = await spec.targets(archivist, tradeDate, args.codes);
+    const context: JobContext = {
+      archivist,
+      client,
+      calendar: archivist,
+      tradeDate,
+      session: archivist.session(tradeDate),
+      today: kstDate(now),
+      now: () => now,
+    };
+    const stored = args.refetch ? new Set<string>() : await spec.stored(context, targets);
+    const fetched = targets.filter((code) => !stored.has(code));
+    const earlier = earlierDays.get(job) ?? [];
+    earlierDays.set(job, [...earlier, tradeDate]);
+    let plan;
     try {
-      if (job === "daily") {
-        // A stock seen for the first time needs its history; the others one page.
-        const spans = await Promise.all(targets.map((code) => archivist.dailyPriceSpan(code)));
-        const first = targets.filter((code, i) => spans[i] === null && !firstCollections.has(code));
-        first.forEach((code) => firstCollections.add(code));
-        const calls = targets.length - first.length +
-          first.length * plannedDailyPages(FIRST_HISTORY_DAYS);
-        total += calls;
-        console.log(
-          `${job} ${tradeDate}: ${targets.length} stocks, ${calls} KIS calls (daily candles; ` +
-            `${first.length} first collections of ${FIRST_HISTORY_DAYS} days)`,
-        );
-        if (targets.length > 0) console.log(`  targets: ${targets.join(", ")}`);
-        continue;
-      }
-      if (job === "flow") {
-        perStock = env === "real" ? 2 : 1;
-        how = env === "real" ? "investor flows + daily program trading" : "investor flows only";
-      } else {
-        perStock = client.plannedCalls("sessionMinuteBars", tradeDate);
-        how = "minute-bar pages";
-      }
+      plan = await spec.plannedCalls(context, fetched, earlier);
     } catch (error) {
       console.log(`${job} ${tradeDate}: cannot collect: ${(error as Error).message}`);
       continue;
     }
-    total += perStock * targets.length;
+    total += plan.calls;
+    const storedNote = stored.size > 0 ? `; ${stored.size} already stored` : "";
     console.log(
-      `${job} ${tradeDate}: ${targets.length} stocks × ${perStock} calls (${how}) = ` +
-        `${perStock * targets.length} KIS calls`,
+      plan.perStock === undefined
+        ? `${job} ${tradeDate}: ${fetched.length} stocks, ${plan.calls} KIS calls (${spec.what}` +
+          `${plan.detail ? `; ${plan.detail}` : ""})${storedNote}`
+        : `${job} ${tradeDate}: ${fetched.length} stocks × ${plan.perStock} calls (${spec.what}` +
+          `${plan.detail ? `, ${plan.detail}` : ""}) = ${plan.calls} KIS calls${storedNote}`,
     );
     if (targets.length > 0) console.log(`  targets: ${targets.join(", ")}`);
   }
@@ -208,7 +215,7 @@ function progressObserver(interactive: boolean): RunObserver {
       stockFinished: (p) =>
         console.log(
           `${p.job} ${p.tradeDate} ${p.stocksDone + p.stocksFailed}/${p.stocksTotal} ` +
-            `${p.stockCode} ${p.error ? `failed: ${p.error}` : "ok"}`,
+            `${p.stockCode} ${p.error ? `failed: ${p.error}` : p.note ? `ok (${p.note})` : "ok"}`,
         ),
     };
   }
@@ -236,18 +243,58 @@ function summaryLine(report: RunReport): string {
   const head = `${report.job} ${report.tradeDate}: ${report.status}`;
   if (report.status === "skipped") return `${head} (${report.reason})`;
   const { inserted, updated, unchanged } = report.writes;
-  return `${head}, ${report.stocksDone}/${report.stocksTotal} stocks, ${report.rowsWritten} rows ` +
-    `written (${inserted} new, ${updated} changed, ${unchanged} unchanged), ` +
-    `${report.kisCalls} KIS calls, ${report.seconds.toFixed(1)} s`;
+  const stored = report.alreadyStored > 0
+    ? ` (${report.alreadyStored} already stored; --refetch asks KIS again)`
+    : "";
+  return `${head}, ${report.stocksDone}/${report.stocksTotal} stocks${stored}, ` +
+    `${report.rowsWritten} rows written (${inserted} new, ${updated} changed, ` +
+    `${unchanged} unchanged), ${report.kisCalls} KIS calls, ${report.seconds.toFixed(1)} s`;
 }
 
 /** The exit code of a finished collection. */
 function exitCodeOf(reports: readonly RunReport[]): number {
   if (reports.some((r) => r.credentialsRejected)) return EXIT_USAGE;
-  const failed = reports.some((r) =>
-    r.stocksFailed > 0 || r.status === "failed" || r.reason === LEASE_BUSY_REASON
-  );
+  const failed = reports.some((r) => r.stocksFailed > 0 || r.status === "failed" || r.retryLater);
   return failed ? EXIT_FAILED : 0;
+}
+
+/**
+ * Refuses what cannot be collected with one line each: jobs with no stock to collect (no targets
+ * and no codes given), or days the KIS environment cannot serve; returns the runs left. Exits 2
+ * when none is.
+ */
+async function collectableRuns(
+  runs: readonly PlannedRun[],
+  args: CollectArgs,
+  archivist: Archivist,
+  client: KisClient,
+  now: Date,
+): Promise<PlannedRun[]> {
+  const idle: CollectionJob[] = [];
+  for (const job of new Set(runs.map((r) => r.job))) {
+    const latest = runs.filter((r) => r.job === job).at(-1)!.tradeDate;
+    if (
+      args.codes.length === 0 && (await JOBS[job].targets(archivist, latest, [])).length === 0
+    ) idle.push(job);
+  }
+  if (idle.length === new Set(runs.map((r) => r.job)).size) {
+    exitOnUsageError(new UsageError(`Nothing collected: ${noTargetsReason(idle)}.`));
+  }
+  const today = kstDate(now);
+  const left: PlannedRun[] = [];
+  const refused = new Map<string, string[]>();
+  for (const run of runs) {
+    const reason = idle.includes(run.job)
+      ? noTargetsReason([run.job])
+      : JOBS[run.job].unavailable(client, run.tradeDate, today);
+    if (!reason) left.push(run);
+    else refused.set(reason, [...(refused.get(reason) ?? []), `${run.job} ${run.tradeDate}`]);
+  }
+  for (const [reason, which] of refused) {
+    console.error(`Not collected: ${which.join(", ")}: ${reason}`);
+  }
+  if (left.length === 0) Deno.exit(EXIT_USAGE);
+  return left;
 }
 
 async function main(): Promise<number> {
@@ -264,25 +311,33 @@ async function main(): Promise<number> {
   if (!config.kis) exitOnUsageError(missingCredentials());
   const client = KisClient.fromSettings(config.kis);
   const now = new Date();
+  const calendar = new CalendarRefresher(archivist, client);
   if (!args.dryRun && !args.date) {
-    await refreshMarketCalendar(archivist, client, now).catch((error) =>
+    await calendar.refresh(now).catch((error) =>
       exitOnUsageError(error instanceof KisCredentialsError ? new UsageError(error.message) : error)
     );
   }
-  const runs = plannedRuns(args, archivist, now);
-  if (runs.length === 0) {
+  const planned = plannedRuns(args, archivist, now);
+  if (planned.length === 0) {
     console.log(`No trading day between ${args.from} and ${args.to ?? "the latest final day"}.`);
     return 0;
   }
+  const runs = await collectableRuns(planned, args, archivist, client, now);
   if (args.dryRun) {
-    await printDryRun(runs, args, archivist, client, config.kis.env);
+    await printDryRun(runs, args, archivist, client, now);
     return 0;
   }
   const reports: RunReport[] = [];
-  const deps = { archivist, client, observer: progressObserver(interactive) };
+  const deps = { archivist, client, calendar, observer: progressObserver(interactive) };
   for (const { job, tradeDate } of runs) {
     reports.push(
-      await runCollection(deps, { job, tradeDate, trigger: "manual", codes: args.codes }),
+      await runCollection(deps, {
+        job,
+        tradeDate,
+        trigger: "manual",
+        codes: args.codes,
+        refetch: args.refetch,
+      }),
     );
   }
   console.log("Summary:");
@@ -290,6 +345,9 @@ async function main(): Promise<number> {
     console.log(`  ${summaryLine(report)}`);
     for (const failure of report.failures) {
       console.log(`    ${failure.stockCode}: ${failure.error}`);
+    }
+    for (const { stockCode, note } of report.notes) {
+      console.log(`    ${stockCode === "*" ? "note" : stockCode}: ${note}`);
     }
   }
   const code = exitCodeOf(reports);

@@ -194,11 +194,10 @@ async function main(): Promise<void> {
     });
     const now = new Date();
     await refreshMarketCalendar(archivist, client, now);
-    const isOpen = (date: string) => archivist.isTradingDay(date);
     const scoutDays = recentTradingDays(
-      latestReadyTradeDate("daily", now, isOpen),
+      latestReadyTradeDate("daily", now, archivist),
       DEMO_SCOUT_DAYS,
-      isOpen,
+      archivist,
     );
     const logged = await logScoutEntries(url, scoutDays);
     console.log(
@@ -208,7 +207,7 @@ async function main(): Promise<void> {
     console.log(`Collecting ${DEMO_WATCHLIST.length} stocks (and the entries' stocks' candles)…`);
     let tradeDate = "";
     for (const job of COLLECTION_JOBS) {
-      tradeDate = latestReadyTradeDate(job, now, isOpen);
+      tradeDate = latestReadyTradeDate(job, now, archivist);
       const report = await runCollection({ archivist, client }, {
         job,
         tradeDate,

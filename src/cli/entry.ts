@@ -1,6 +1,6 @@
 /**
  * What every Archivist command does first: load the configuration, set up logging, open (and so
- * migrate) the archive; and how it fails: one clear message and the contract's exit code 2.
+ * migrate) the archive; and how it fails: one clear message and exit code 2 (README: Commands).
  *
  * @module
  */
@@ -9,9 +9,10 @@ import { Archivist } from "../../db/archivist.ts";
 import { SchemaTooNewError } from "../../db/migrations.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { setupLogging } from "../log.ts";
+import { SessionRules } from "../session.ts";
 import { isTradeDate } from "../time.ts";
 
-/** Exit code of a usage or configuration error (contract.md). */
+/** Exit code of a usage or configuration error (README: Commands). */
 export const EXIT_USAGE = 2;
 
 /** A usage mistake: printed as is, exits with {@link EXIT_USAGE}. */
@@ -52,8 +53,10 @@ export async function startCommand(
       s !== undefined
     ),
   });
-  const archivist = await Archivist.open(config.databasePath, { sync: config.sync })
-    .catch(exitOnUsageError);
+  const archivist = await Archivist.open(config.databasePath, {
+    sync: config.sync,
+    sessions: new SessionRules(config.sessions),
+  }).catch(exitOnUsageError);
   return {
     config,
     archivist,

@@ -5,7 +5,8 @@
  * @module
  */
 import { scheduledJobs } from "../../collectors/schedule.ts";
-import { loadConfig } from "../config.ts";
+import { COLLECTION_JOBS } from "../../db/schema.ts";
+import { jobSwitchVariable, loadConfig } from "../config.ts";
 import { exitOnUsageError } from "./entry.ts";
 
 const config = await loadConfig().catch(exitOnUsageError);
@@ -13,6 +14,12 @@ const now = new Date();
 const rows = [
   ["job", "schedule (KST)", "Deno.cron (UTC)", "next run (KST)"],
   ...scheduledJobs(config).map((job) => [job.job, job.kst, job.utcCron, job.nextRunKst(now)]),
+  ...COLLECTION_JOBS.filter((job) => !config.enabledJobs.includes(job)).map((job) => [
+    job,
+    "off",
+    "-",
+    `(${jobSwitchVariable(job)}=false)`,
+  ]),
 ];
 const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
 for (const row of rows) {

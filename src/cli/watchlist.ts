@@ -5,34 +5,65 @@
  */
 import { Command, CommanderError } from "commander";
 import { parse } from "csv-parse/sync";
-import { z } from "zod";
 import { type WatchlistEntry, watchlistEntrySchema } from "../../db/entries.ts";
 import { EXIT_USAGE, exitOnUsageError, startCommand, UsageError } from "./entry.ts";
 
-/** Validates entries, naming the first bad one by its position. */
-function validEntries(rows: unknown[], where: (index: number) => string): WatchlistEntry[] {
-  return rows.map((row, index) => {
-    const result = watchlistEntrySchema.safeParse(row);
-    if (!result.success) {
-      throw new UsageError(
-        `${where(index)}: ${z.prettifyError(result.error).replaceAll("\n", " ")}`,
-      );
-    }
-    return result.data;
-  });
+/** A watchlist row as read, with where it was. */
+export interface WatchlistRowInput {
+  readonly stock_code: string;
+  readonly stock_name?: string;
+  /** Its line in the file (1-based), or its position on the command line. */
+  readonly line: number;
 }
 
-/** Reads `stock_code,stock_name` rows from a CSV file; the header line is optional. */
-export function parseWatchlistCsv(text: string): { stock_code: string; stock_name?: string }[] {
+/** A hint for a code a spreadsheet shortened: `5930` was most likely `005930`. */
+function codeHint(code: string): string {
+  return /^\d{4,5}$/.test(code)
+    ? ` (did a spreadsheet drop leading zeros? try ${code.padStart(6, "0")})`
+    : "";
+}
+
+/**
+ * Validates every row; when any is bad, throws one {@link UsageError} listing each bad row with
+ * its line and value, so one pass fixes the file.
+ */
+function validEntries(
+  rows: readonly WatchlistRowInput[],
+  where: (row: WatchlistRowInput) => string,
+): WatchlistEntry[] {
+  const problems: string[] = [];
+  const entries = rows.flatMap(({ line: _line, ...row }, index) => {
+    const result = watchlistEntrySchema.safeParse(row);
+    if (result.success) return [result.data];
+    for (const issue of result.error.issues) {
+      const field = String(issue.path[0] ?? "row") as keyof typeof row;
+      const value = typeof row[field] === "string" ? ` ${JSON.stringify(row[field])}` : "";
+      const hint = field === "stock_code" ? codeHint(row.stock_code) : "";
+      problems.push(`${where(rows[index])}: ${field}${value}: ${issue.message}${hint}`);
+    }
+    return [];
+  });
+  if (problems.length > 0) {
+    throw new UsageError(
+      `${problems.length} bad row${problems.length > 1 ? "s" : ""}, nothing changed:\n` +
+        problems.map((p) => `  ${p}`).join("\n"),
+    );
+  }
+  return entries;
+}
+
+/** Reads `stock_code,stock_name` rows from a CSV file, with their lines; the header is optional. */
+export function parseWatchlistCsv(text: string): WatchlistRowInput[] {
   const records = parse(text, {
     bom: true,
     skip_empty_lines: true,
     trim: true,
     relax_column_count: true,
-  }) as string[][];
-  const hasHeader = records.length > 0 && /^stock_code$/i.test(records[0][0] ?? "");
-  return records.slice(hasHeader ? 1 : 0).map(([stock_code, stock_name]) =>
-    stock_name ? { stock_code, stock_name } : { stock_code }
+    info: true,
+  }) as unknown as { record: string[]; info: { lines: number } }[];
+  const hasHeader = records.length > 0 && /^stock_code$/i.test(records[0].record[0] ?? "");
+  return records.slice(hasHeader ? 1 : 0).map(({ record: [stock_code = "", stock_name], info }) =>
+    stock_name ? { stock_code, stock_name, line: info.lines } : { stock_code, line: info.lines }
   );
 }
 
@@ -75,7 +106,7 @@ program.command("add").description("add or re-activate a stock")
   .action((stock_code: string, stock_name?: string) =>
     withArchive(async ({ archivist }) => {
       const entries = validEntries(
-        [stock_name ? { stock_code, stock_name } : { stock_code }],
+        [stock_name ? { stock_code, stock_name, line: 1 } : { stock_code, line: 1 }],
         () => "stock",
       );
       const counts = await archivist.addToWatchlist(entries);
@@ -106,13 +137,19 @@ program.command("import").description("add stocks from a CSV file of stock_code,
       const text = await Deno.readTextFile(file).catch((error: Error) => {
         throw new UsageError(`Cannot read ${file}: ${error.message}`);
       });
-      let rows: { stock_code: string; stock_name?: string }[];
+      let rows: WatchlistRowInput[];
       try {
         rows = parseWatchlistCsv(text);
       } catch (error) {
         throw new UsageError(`${file} is not valid CSV: ${(error as Error).message}`);
       }
-      const entries = validEntries(rows, (index) => `${file} row ${index + 1}`);
+      if (rows.length === 0 && options.replace) {
+        throw new UsageError(
+          `${file} has no stock rows: --replace would deactivate the whole watchlist. Check ` +
+            "the file (stock_code,stock_name per line), or use `deno task watchlist remove`.",
+        );
+      }
+      const entries = validEntries(rows, (row) => `${file} line ${row.line}`);
       const counts = options.replace
         ? await archivist.replaceWatchlist(entries)
         : { ...await archivist.addToWatchlist(entries), deactivated: 0 };

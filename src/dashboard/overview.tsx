@@ -8,7 +8,7 @@
  */
 import type { Context, Hono } from "hono";
 import type { Archivist, CollectionRunReport } from "../../db/archivist.ts";
-import type { CollectionRunRow } from "../../db/schema.ts";
+import { COLLECTION_JOBS, type CollectionRunRow } from "../../db/schema.ts";
 import { latestReadyTradeDate, recentTradingDays } from "../../collectors/dates.ts";
 import { scheduledJobs } from "../../collectors/schedule.ts";
 import type { AppOptions } from "../http/options.ts";
@@ -239,7 +239,12 @@ async function overviewPage(c: Context, options: AppOptions) {
   const totals = coverageTotals(rows);
   const collection = options.collection?.() ??
     { enabled: false, reason: "no collector runs in this process" };
-  const jobs = options.schedule ? scheduledJobs({ schedule: options.schedule }) : [];
+  const jobs = options.schedule
+    ? scheduledJobs({
+      schedule: options.schedule,
+      enabledJobs: options.enabledJobs ?? COLLECTION_JOBS,
+    })
+    : [];
 
   return c.html(
     <Page title="Overview" active="overview" loggedIn={options.token !== undefined}>
@@ -386,6 +391,5 @@ export function addOverviewPage(app: Hono, options: AppOptions): void {
 
 /** The trading days the coverage grid shows at `now`: the last 20 whose flows are final. */
 export function coverageDays(archivist: Archivist, now: Date): string[] {
-  const isOpen = (date: string) => archivist.isTradingDay(date);
-  return recentTradingDays(latestReadyTradeDate("flow", now, isOpen), COVERAGE_DAYS, isOpen);
+  return recentTradingDays(latestReadyTradeDate("flow", now, archivist), COVERAGE_DAYS, archivist);
 }

@@ -155,7 +155,7 @@ async function stockPage(c: Context, options: AppOptions) {
   // Without a date: the stock's latest day with minute bars, else the latest final session.
   const date = parsed.data.date ??
     (await archivist.barDays(code)).latest ??
-    latestReadyTradeDate("intraday", now, (d) => archivist.isTradingDay(d));
+    latestReadyTradeDate("intraday", now, archivist);
   const dayFilter = { stockCode: code, from: date, to: date, limit: 1000 };
   const stockFilter = { stockCode: code, page: 1, pageSize: ENTRY_ROWS };
   const [names, days, flows, dayDecisions, dayRejections, decisions, rejections, watched, span] =

@@ -62,8 +62,9 @@ export function addDecisionRoutes(app: OpenAPIHono, options: AppOptions): void {
     noun: "decision",
     postSummary: "Log Judge decisions (one object or an array, all or nothing)",
     postDescription: "Takes the dict Scout passed to `log_decision_ledger` unchanged. " +
-      "`decided_at` defaults to the time of receipt; `trade_date` is computed (after 15:30 KST: " +
-      "the next trading day). A 201 means the rows are committed to disk.",
+      "`decided_at` defaults to the time of receipt; `trade_date` is computed (after that day's " +
+      "close — 15:30 KST, 16:30 on CSAT days —: the next trading day). A 201 means the rows are " +
+      "committed to disk.",
     listSummary: "List decisions, oldest first",
     entry: decisionEntrySchema,
     item: decisionSchema,

@@ -28,7 +28,8 @@ export function entriesBodySchema<T extends z.ZodType>(entry: T, what: string) {
 export const loggedEntriesSchema = z.object({
   ids: z.array(z.int()).meta({ description: "Stored `log_id` of each entry, in request order" }),
   trade_dates: z.array(z.string()).meta({
-    description: "KST trading day each entry applies to (after 15:30 KST: the next trading day)",
+    description:
+      "KST trading day each entry applies to (after that day's close — 15:30 KST, 16:30 on CSAT days —: the next trading day)",
   }),
   count: z.int().meta({ description: "Number of entries in the request" }),
 }).meta({ id: "LoggedEntries" });

@@ -1,6 +1,7 @@
 /**
  * `GET /health` (no token needed): liveness, database reachability, failed writes, the last run of
- * each collection job and whether collection is on. 503 when the database is unreachable.
+ * each collection job, whether collection is on and how far the trading calendar is known. 503
+ * when the database is unreachable.
  *
  * @module
  */
@@ -24,6 +25,14 @@ const healthSchema = z.object({
   collection: z.object({
     enabled: z.boolean(),
     reason: z.string().optional().meta({ description: "Why collection is off" }),
+  }),
+  calendar: z.object({
+    known_through: z.string().meta({
+      description: "The last day whose KRX open/closed status is known (built-in or KIS's)",
+    }),
+    warning: z.string().optional().meta({
+      description: "Set when the next 30 days reach past it: holidays there are not known",
+    }),
   }),
 }).meta({ id: "Health" });
 
@@ -54,6 +63,7 @@ export function addHealthRoute(app: OpenAPIHono, { archivist, collection }: AppO
       failed_writes: health.failedWrites,
       last_runs: health.lastRuns,
       collection: collection?.() ?? { enabled: false, reason: "no collector in this process" },
+      calendar: { known_through: health.calendar.knownThrough, warning: health.calendar.warning },
     }, up ? 200 : 503);
   });
 }

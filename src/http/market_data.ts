@@ -6,7 +6,7 @@
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
-import type { FlowSnapshotRow, MinuteBarRow } from "../../db/schema.ts";
+import type { FlowSnapshotRow, StockMinutePriceRow } from "../../db/schema.ts";
 import { kstIso } from "../time.ts";
 import type { AppOptions } from "./options.ts";
 import { problemResponses } from "./problem.ts";
@@ -33,12 +33,15 @@ export const minuteBarSchema = z.object({
   value: z.int().meta({ description: "KRW traded in the minute" }),
 }).meta({ id: "MinuteBar" });
 
-function toBar(row: MinuteBarRow): z.output<typeof minuteBarSchema> {
+function toBar(row: StockMinutePriceRow): z.output<typeof minuteBarSchema> {
   const { stock_code: _code, ...bar } = row;
   return { ...bar, time_kst: kstIso(row.bar_time * 1000) };
 }
 
 const flowValue = (unit: string) => z.int().nullable().meta({ description: unit });
+
+/** KIS reports investor amounts in million KRW: stored as KRW, they are exact to 1,000,000 only. */
+const INVESTOR_VALUE = "KRW, a multiple of 1,000,000: KIS reports investor values in million KRW";
 
 /** A daily flow row as the API returns it. */
 export const flowRowSchema = z.object(
@@ -50,10 +53,10 @@ export const flowRowSchema = z.object(
     foreign_net_buy: flowValue("shares"),
     institution_net_buy: flowValue("shares"),
     program_net_buy: flowValue("shares (null where KIS has no program data)"),
-    individual_net_buy_value: flowValue("KRW"),
-    foreign_net_buy_value: flowValue("KRW"),
-    institution_net_buy_value: flowValue("KRW"),
-    program_net_buy_value: flowValue("KRW"),
+    individual_net_buy_value: flowValue(INVESTOR_VALUE),
+    foreign_net_buy_value: flowValue(INVESTOR_VALUE),
+    institution_net_buy_value: flowValue(INVESTOR_VALUE),
+    program_net_buy_value: flowValue("KRW, exact (null where KIS has no program data)"),
     updated_at: z.string().meta({ description: "When the row was last corrected (UTC)" }),
   } satisfies Partial<Record<keyof FlowSnapshotRow, z.ZodType>>,
 ).meta({ id: "FlowRow" });

@@ -21,4 +21,6 @@ export interface AppOptions {
   readonly collection?: () => { enabled: boolean; reason?: string };
   /** The KST times of the scheduled jobs, for the dashboard's next runs (`Config.schedule`). */
   readonly schedule?: Config["schedule"];
+  /** Of those, the jobs switched on (`Config.enabledJobs`); default all. */
+  readonly enabledJobs?: Config["enabledJobs"];
 }

@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { Archivist, type SyncMode } from "../../db/archivist.ts";
 import { createApp } from "./app.ts";
 import { serveHttp } from "./server.ts";
+import { readUntil } from "../child_output.ts";
 
 /** A standalone API process and the URL it listens on. */
 export interface StandaloneApi {
@@ -44,22 +45,11 @@ export async function spawnStandaloneApi(
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  const reader = process.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let output = "";
-  while (!output.includes("\n")) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    output += value;
-  }
-  // Keep draining stdout so the child never blocks on a full pipe.
-  (async () => {
-    while (!(await reader.read()).done);
-  })();
-  const match = /^listening (\S+)/.exec(output);
+  const { match, printed } = await readUntil(process, /^listening (\S+)\n/);
   if (!match) {
     process.kill("SIGKILL");
     await process.status;
-    throw new Error(`the standalone API did not start; it printed: ${JSON.stringify(output)}`);
+    throw new Error(`the standalone API did not start; it printed: ${JSON.stringify(printed)}`);
   }
   return { url: match[1], process };
 }

@@ -7,6 +7,7 @@
  */
 import type { KisSettings } from "../config.ts";
 import { getLogger } from "../log.ts";
+import { REGULAR_SESSION, sessionMinutes, type SessionShape } from "../session.ts";
 import { isStockCode } from "../stock_code.ts";
 import { isTradeDate, kstDate, kstTime, toCompactDate } from "../time.ts";
 import {
@@ -20,13 +21,15 @@ import { KisArgumentError, KisUnsupportedError } from "./errors.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./http.ts";
 import { type MarketDay, walkMarketCalendar } from "./market_calendar.ts";
 import {
+  type FetchedSession,
   fetchSessionRows,
-  type MinuteBar,
+  LATEST_ANCHOR,
   PAGE_ROWS,
   plannedPages,
-  SESSION_LAST_MINUTE,
-  toMinuteBars,
+  sessionMinutesUntil,
+  toCandles,
 } from "./minute_bars.ts";
+import { FilePaceLog, Pacer } from "./pacer.ts";
 import {
   holidayResponseSchema,
   type InvestorFlowDay,
@@ -37,7 +40,7 @@ import {
   programTradeIntradayResponseSchema,
   type ProgramTradeSnapshot,
 } from "./schemas.ts";
-import { TokenProvider } from "./token.ts";
+import { tokenCacheKey, TokenProvider } from "./token.ts";
 import { type KisStats, KisTransport } from "./transport.ts";
 
 const log = getLogger("kis", "client");
@@ -52,9 +55,12 @@ export interface KisClientOptions {
   appKey: string;
   /** App secret; never logged or put in an error. */
   appSecret: string;
-  /** Max requests in any sliding second, shared by every client of this process with this key. */
+  /**
+   * Max requests in any sliding second for this app key, shared by every client and process
+   * using it (their send times are kept beside the token cache, under a lock).
+   */
   rateLimit: number;
-  /** JSON file keeping the access token between runs (mode 0600). */
+  /** JSON file keeping the access token between runs (mode 0600); pacing state lies beside it. */
   tokenCachePath: string;
   /** Clock for "today" and token expiry; default real time. */
   now?: () => Date;
@@ -69,6 +75,12 @@ export interface KisClientOptions {
 /** What {@link KisClient.plannedCalls} can estimate. */
 export type PlannedCallKind = "sessionMinuteBars";
 
+/** The part of a session's shape the minute-bar paging needs: its open and close (KST `HH:MM`). */
+export type SessionWindow = Pick<SessionShape, "open" | "close">;
+
+/** What the client calls each endpoint by. */
+export type KisEndpointName = keyof typeof ENDPOINTS;
+
 const MARKET = "J";
 
 /** One client per app key and purpose; clients with the same key share pacing and the token. */
@@ -76,6 +88,8 @@ export class KisClient {
   readonly #env: "real" | "virtual";
   readonly #now: () => Date;
   readonly #transport: KisTransport;
+  /** Requests per sliding second this client keeps to (all users of the key together). */
+  readonly rateLimit: number;
 
   constructor(options: KisClientOptions) {
     const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
@@ -86,6 +100,7 @@ export class KisClient {
     const timeoutMs = options.timeoutMs ?? 10_000;
     this.#env = options.env;
     this.#now = options.now ?? (() => new Date());
+    this.rateLimit = options.rateLimit;
     const tokens = new TokenProvider({
       env: options.env,
       baseUrl,
@@ -97,12 +112,15 @@ export class KisClient {
       retry,
       timeoutMs,
     });
+    const paceLog = new FilePaceLog(
+      `${options.tokenCachePath}.pace`,
+      tokenCacheKey(options.env, options.appKey).then((key) => `${baseUrl}|${key}`),
+    );
     this.#transport = new KisTransport({
       baseUrl,
       appKey: options.appKey,
       appSecret: options.appSecret,
-      rateLimit: options.rateLimit,
-      pacerKey: `${baseUrl}|${fingerprint(options.appKey)}`,
+      pacer: new Pacer(options.rateLimit, { log: paceLog }),
       tokens,
       retry,
       timeoutMs,
@@ -112,6 +130,11 @@ export class KisClient {
   /** A client from the validated configuration, with optional overrides (clock, retry…). */
   static fromSettings(settings: KisSettings, extra: Partial<KisClientOptions> = {}): KisClient {
     return new KisClient({ ...settings, ...extra });
+  }
+
+  /** Whether this client's environment offers `endpoint` (the virtual server lacks some). */
+  offers(endpoint: KisEndpointName): boolean {
+    return this.#env === "real" || ENDPOINTS[endpoint].virtual;
   }
 
   /** Requests sent by this client so far (retries included), retries, and requests per tr_id. */
@@ -160,11 +183,17 @@ export class KisClient {
   }
 
   /**
-   * The whole regular session of `tradeDate` (`YYYY-MM-DD`, KST) as minute bars, ascending:
+   * The whole regular session of `tradeDate` (`YYYY-MM-DD`, KST) as minute candles, ascending:
    * today through FHKST03010200 (30 rows a call), a past day through FHKST03010230 (120 rows a
-   * call, real only). Minutes without trades have no bar.
+   * call, real only). Minutes without trades have no candle. Every row KIS has of the day is
+   * returned, also after `session.close` (a session that ran late); `session.open` only stops the
+   * paging early. The result says whether the first candle is the day's first trade.
    */
-  async sessionMinuteBars(stockCode: string, tradeDate: string): Promise<MinuteBar[]> {
+  async sessionMinuteBars(
+    stockCode: string,
+    tradeDate: string,
+    session: SessionWindow = REGULAR_SESSION,
+  ): Promise<FetchedSession> {
     const now = this.#now();
     const today = kstDate(now);
     const endpoint = this.#minuteBarEndpoint(tradeDate, today);
@@ -172,6 +201,7 @@ export class KisClient {
     const compactDate = toCompactDate(tradeDate);
     const isToday = tradeDate === today;
     const clock = kstTime(now).replaceAll(":", "");
+    let dayVolume: number | undefined;
     const rows = await fetchSessionRows(async (anchor) => {
       const query: Record<string, string> = isToday
         ? {
@@ -194,19 +224,22 @@ export class KisClient {
         query,
         schema: minuteBarsResponseSchema,
       });
+      if (isToday) dayVolume ??= body.output1?.acml_vol ?? undefined;
       return body.output2;
     }, {
       compactDate,
-      firstAnchor: isToday && clock < SESSION_LAST_MINUTE ? clock : SESSION_LAST_MINUTE,
+      // Today: now (a later anchor means now anyway). A past day: late enough for any close.
+      firstAnchor: isToday ? clock : LATEST_ANCHOR,
       pageRows: isToday ? PAGE_ROWS.today : PAGE_ROWS.dated,
+      firstMinute: `${session.open.replace(":", "")}00`,
     });
-    const bars = toMinuteBars(tradeDate, rows);
-    log.debug("Assembled {count} minute bars of {stockCode} on {tradeDate}", {
-      count: bars.length,
+    const fetched = { ...toCandles(tradeDate, rows), dayVolume };
+    log.debug("Assembled {count} minute candles of {stockCode} on {tradeDate}", {
+      count: fetched.candles.length,
       stockCode,
       tradeDate,
     });
-    return bars;
+    return fetched;
   }
 
   /**
@@ -274,10 +307,14 @@ export class KisClient {
   }
 
   /**
-   * The fewest requests {@link sessionMinuteBars} needs for a full session of `tradeDate`
-   * (4 for a past day, up to 14 for today), for dry runs.
+   * The fewest requests {@link sessionMinuteBars} needs for a full `session` of `tradeDate`
+   * (4 for an ordinary past day, up to 14 for today), for dry runs.
    */
-  plannedCalls(kind: PlannedCallKind, tradeDate: string): number {
+  plannedCalls(
+    kind: PlannedCallKind,
+    tradeDate: string,
+    session: SessionWindow = REGULAR_SESSION,
+  ): number {
     if (kind !== "sessionMinuteBars") {
       throw new KisArgumentError("", `cannot plan calls of ${JSON.stringify(kind)}`);
     }
@@ -285,9 +322,10 @@ export class KisClient {
     const today = kstDate(now);
     // Same checks as the real run: a dry run must fail where the run would.
     this.#minuteBarEndpoint(tradeDate, today);
-    return tradeDate === today
-      ? plannedPages(PAGE_ROWS.today, kstTime(now).replaceAll(":", ""))
-      : plannedPages(PAGE_ROWS.dated);
+    if (tradeDate !== today) return plannedPages(PAGE_ROWS.dated, sessionMinutes(session));
+    const clock = kstTime(now);
+    const last = clock < session.close ? clock : session.close;
+    return plannedPages(PAGE_ROWS.today, sessionMinutesUntil(session.open, last));
   }
 
   #minuteBarEndpoint(tradeDate: string, today: string): KisEndpoint {
@@ -311,15 +349,6 @@ export class KisClient {
     }
     return endpoint;
   }
-}
-
-/** A short, non-reversible tag of the app key for in-process registries. */
-function fingerprint(appKey: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < appKey.length; i++) {
-    hash = Math.imul(hash ^ appKey.charCodeAt(i), 0x01000193) >>> 0;
-  }
-  return hash.toString(16);
 }
 
 function checkCode(endpoint: KisEndpoint, stockCode: string): string {

@@ -1,6 +1,6 @@
 /**
  * The KIS transactions the client calls: path, what they are, and whether the virtual
- * (모의투자) server offers them (`docs/kis-api.md` §12).
+ * (모의투자) server offers them (`docs/kis-api.md` §10).
  *
  * @module
  */

@@ -1,15 +1,21 @@
 /**
- * Assembling one stock's whole session of minute bars from KIS's newest-first pages
- * (`docs/kis-api.md` §6): page backwards from 15:30 to 09:00, keep only the day asked for, dedupe
- * by minute, sort ascending, and derive each minute's traded value from the cumulative one.
+ * Assembling one stock's whole session of minute candles from KIS's newest-first pages
+ * (`docs/kis-api.md` §6): page backwards from the first anchor to the session's open, keep only
+ * the day asked for, dedupe by minute, sort ascending, and derive each minute's traded value from
+ * the cumulative one.
+ *
+ * The first anchor of a past day is {@link LATEST_ANCHOR}, not the expected close: a page ends at
+ * the newest row anyway, so a session that ran late (a delayed close) costs no extra call and is
+ * not cut off. Today's first anchor is the current time (KIS treats a later one as "now").
  *
  * @module
  */
+import { minuteOfDay, REGULAR_SESSION } from "../session.ts";
 import { barTimeOf } from "../time.ts";
-import type { MinuteBarRow } from "./schemas.ts";
+import type { KisMinuteRow } from "./schemas.ts";
 
-/** One minute of trading; a minute without trades has no bar. */
-export interface MinuteBar {
+/** One traded minute as the client assembles it from KIS's rows; a minute without trades has none. */
+export interface MinuteCandle {
   /** Unix seconds (UTC) of the KST minute's start. */
   readonly barTime: number;
   /** First price of the minute (KRW). */
@@ -26,18 +32,32 @@ export interface MinuteBar {
   readonly value: number;
 }
 
-/** The first and last minute of the regular session (KST, `HHMMSS`). */
-export const SESSION_FIRST_MINUTE = "090000";
-/** The closing-auction minute that ends the regular session. */
-export const SESSION_LAST_MINUTE = "153000";
-/** Minutes from 09:00 to 15:30, both included. */
-export const SESSION_MINUTES = 391;
+/** One stock's session as fetched. */
+export interface FetchedSession {
+  /** The day's candles, ascending. */
+  readonly candles: MinuteCandle[];
+  /**
+   * KRW traded before the first candle that no fetched row accounts for: the first row's
+   * cumulative value minus the most its own minute can have traded (volume × high). 0 when the
+   * fetch reaches back to the day's first trade; more means earlier rows are missing, so the day
+   * is incomplete and the first candle's value unknown.
+   */
+  readonly missingEarlierValue: number;
+  /**
+   * Shares traded in the day per KIS's summary (`output1.acml_vol`) when the session is today's;
+   * undefined for a past day (the dated TR summarises today, not the day asked for).
+   */
+  readonly dayVolume?: number;
+}
 
 /** Rows per page: today's TR (FHKST03010200) and the dated TR (FHKST03010230). */
 export const PAGE_ROWS = { today: 30, dated: 120 } as const;
 
+/** A past day's first anchor: later than any KRX session runs (NXT's after-market ends 20:00). */
+export const LATEST_ANCHOR = "200000";
+
 /** Fetches the page of rows at or before `anchor` (`HHMMSS`), newest first. */
-export type MinutePageFetcher = (anchor: string) => Promise<readonly MinuteBarRow[]>;
+export type MinutePageFetcher = (anchor: string) => Promise<readonly KisMinuteRow[]>;
 
 /** How to walk one session. */
 export interface SessionPaging {
@@ -47,6 +67,8 @@ export interface SessionPaging {
   readonly firstAnchor: string;
   /** The TR's row cap: a shorter page is the last. */
   readonly pageRows: number;
+  /** The session's first minute, `HHMMSS` (default 090000): nothing older is asked for. */
+  readonly firstMinute?: string;
 }
 
 /** `HHMMSS` one minute before `hhmmss` (seconds dropped). */
@@ -56,27 +78,29 @@ export function minuteBefore(hhmmss: string): string {
   return `${hh}${String(minutes % 60).padStart(2, "0")}00`;
 }
 
-/** Minutes from 09:00 to `lastMinute` (`HHMMSS`), both included; 0 before the open. */
-export function sessionMinutesUntil(lastMinute: string): number {
-  const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(2, 4));
-  const capped = lastMinute < SESSION_LAST_MINUTE ? lastMinute : SESSION_LAST_MINUTE;
-  return Math.max(0, minutes(capped) - minutes(SESSION_FIRST_MINUTE) + 1);
+/**
+ * Minutes a session opening at `open` can have printed by `lastMinute`, both included (times as
+ * `HH:MM` or `HHMMSS`); 0 before the open.
+ */
+export function sessionMinutesUntil(open: string, lastMinute: string): number {
+  return Math.max(0, minuteOfDay(lastMinute) - minuteOfDay(open) + 1);
 }
 
-/** The fewest pages of `pageRows` that can hold a session up to `lastMinute` (at least one). */
-export function plannedPages(pageRows: number, lastMinute = SESSION_LAST_MINUTE): number {
-  return Math.max(1, Math.ceil(sessionMinutesUntil(lastMinute) / pageRows));
+/** The fewest pages of `pageRows` that can hold `minutes` candles (at least one call). */
+export function plannedPages(pageRows: number, minutes: number): number {
+  return Math.max(1, Math.ceil(minutes / pageRows));
 }
 
 /**
  * Walks the pages backwards and returns the session's rows (one per minute, any order). Stops at
- * 09:00, on a short or empty page, or when a page makes no progress.
+ * the session's first minute, on a short or empty page, or when a page makes no progress.
  */
 export async function fetchSessionRows(
   fetchPage: MinutePageFetcher,
   paging: SessionPaging,
-): Promise<MinuteBarRow[]> {
-  const byMinute = new Map<string, MinuteBarRow>();
+): Promise<KisMinuteRow[]> {
+  const firstMinute = paging.firstMinute ?? `${REGULAR_SESSION.open.replace(":", "")}00`;
+  const byMinute = new Map<string, KisMinuteRow>();
   let anchor = paging.firstAnchor;
   while (true) {
     const page = await fetchPage(anchor);
@@ -96,17 +120,29 @@ export async function fetchSessionRows(
       (min, row) => row.stck_cntg_hour < min ? row.stck_cntg_hour : min,
       cursor,
     );
-    if (oldest <= SESSION_FIRST_MINUTE || page.length < paging.pageRows) break;
+    if (oldest <= firstMinute || page.length < paging.pageRows) break;
     anchor = minuteBefore(oldest);
   }
   return [...byMinute.values()];
 }
 
-/** Converts one day's rows to bars, ascending, `value` from the cumulative traded value. */
-export function toMinuteBars(tradeDate: string, rows: readonly MinuteBarRow[]): MinuteBar[] {
+/**
+ * Converts one day's rows to candles, ascending, each `value` the difference of the cumulative
+ * traded value to the previous row's; reports how much earlier trading the first row's
+ * cumulative value holds that no row explains.
+ */
+export function toCandles(
+  tradeDate: string,
+  rows: readonly KisMinuteRow[],
+): Omit<FetchedSession, "dayVolume"> {
   const sorted = [...rows].sort((a, b) => a.stck_cntg_hour.localeCompare(b.stck_cntg_hour));
+  const first = sorted[0];
+  // A minute cannot trade more than its volume at its highest price; the rest came before it.
+  const missingEarlierValue = first
+    ? Math.max(0, first.acml_tr_pbmn - first.cntg_vol * first.stck_hgpr)
+    : 0;
   let previousCumulative = 0;
-  return sorted.map((row) => {
+  const candles = sorted.map((row) => {
     const value = row.acml_tr_pbmn - previousCumulative;
     previousCumulative = row.acml_tr_pbmn;
     return {
@@ -119,4 +155,5 @@ export function toMinuteBars(tradeDate: string, rows: readonly MinuteBarRow[]): 
       value,
     };
   });
+  return { candles, missingEarlierValue };
 }

@@ -4,12 +4,18 @@
  * @example
  * ```ts
  * const kis = KisClient.fromSettings(config.kis);
- * const bars = await kis.sessionMinuteBars("005930", "2026-11-25");
+ * const { candles } = await kis.sessionMinuteBars("005930", "2026-11-25");
  * ```
  *
  * @module
  */
-export { KisClient, type KisClientOptions, type PlannedCallKind } from "./client.ts";
+export {
+  KisClient,
+  type KisClientOptions,
+  type KisEndpointName,
+  type PlannedCallKind,
+  type SessionWindow,
+} from "./client.ts";
 export {
   KisApiError,
   KisArgumentError,
@@ -21,10 +27,10 @@ export {
 } from "./errors.ts";
 export { DAILY_PAGE_ROWS, type DailyCandle, plannedDailyPages } from "./daily_candles.ts";
 export type { MarketDay } from "./market_calendar.ts";
-export type { MinuteBar } from "./minute_bars.ts";
+export type { FetchedSession, MinuteCandle } from "./minute_bars.ts";
 export type {
   InvestorFlowDay,
-  MinuteBarRow,
+  KisMinuteRow,
   ProgramTradeDay,
   ProgramTradeSnapshot,
 } from "./schemas.ts";

@@ -107,7 +107,7 @@ export const investorFlowDaySchema = z.object({
   frgn_ntby_qty: kisNumber,
   /** 기관계 net buy (shares). */
   orgn_ntby_qty: kisNumber,
-  /** 개인 net buy value (백만원 — million KRW). */
+  /** 개인 net buy value (백만원 — million KRW: a figure of 1,000,000 KRW precision, not exact). */
   prsn_ntby_tr_pbmn: kisNumber,
   /** 외국인 net buy value (백만원 — million KRW). */
   frgn_ntby_tr_pbmn: kisNumber,
@@ -238,11 +238,26 @@ export const minuteBarRowSchema = z.object({
   acml_tr_pbmn: kisRequiredNumber,
 });
 
-/** A raw minute-bar row as KIS sends it. */
-export type MinuteBarRow = z.output<typeof minuteBarRowSchema>;
+/** A raw minute row of the minute-bar TRs, as KIS sends it. */
+export type KisMinuteRow = z.output<typeof minuteBarRowSchema>;
 
-/** Minute-bar body: `output2` newest first (30 rows today, 120 rows by date). */
-export const minuteBarsResponseSchema = z.object({ output2: kisArray(minuteBarRowSchema) });
+/** The `output1` summary of the minute-bar TRs: the stock's quote *today*, whatever date is asked. */
+export const minuteSummarySchema = z.object({
+  /** Shares traded today so far. */
+  acml_vol: kisOptionalNumber,
+});
+
+/**
+ * Minute-bar body: `output2` newest first (30 rows today, 120 rows by date); `output1` today's
+ * summary (optional: only its volume is read, to tell a halted stock from a missing one).
+ */
+export const minuteBarsResponseSchema = z.object({
+  output1: z.preprocess(
+    (value) => (typeof value === "object" && value !== null ? value : undefined),
+    minuteSummarySchema.optional(),
+  ),
+  output2: kisArray(minuteBarRowSchema),
+});
 
 /** One row of 국내휴장일조회 (CTCA0903R): one calendar day. */
 export const holidayRowSchema = z.object({

@@ -23,7 +23,7 @@ import {
   type RetryPolicy,
   sleep,
 } from "./http.ts";
-import { sharedPacer } from "./pacer.ts";
+import type { Pacer } from "./pacer.ts";
 import { envelopeSchema, formatIssuePath } from "./schemas.ts";
 import type { TokenProvider } from "./token.ts";
 
@@ -42,10 +42,8 @@ export interface KisTransportOptions {
   readonly appKey: string;
   /** App secret, sent as a header and never logged. */
   readonly appSecret: string;
-  /** Requests per sliding second for this app key. */
-  readonly rateLimit: number;
-  /** Identifies the app key in the process-wide pacer registry (no secret in it). */
-  readonly pacerKey: string;
+  /** Paces the requests of this app key (across processes). */
+  readonly pacer: Pacer;
   /** Source of access tokens. */
   readonly tokens: TokenProvider;
   /** Retry policy. */
@@ -105,14 +103,19 @@ export class KisTransport {
     return { calls: this.#calls, retries: this.#retries, byTrId: { ...this.#byTrId } };
   }
 
-  /** Sends `request` until it succeeds, fails for good, or retries run out. */
+  /**
+   * Sends `request` until it succeeds, fails for good, or retries run out. A token KIS rejects
+   * is replaced once and the request sent again without using up an attempt, so even a policy of
+   * one attempt survives a token that expired mid-run.
+   */
   async get<S extends z.ZodType>(request: KisRequest<S>): Promise<KisResponse<z.output<S>>> {
     const { trId } = request.endpoint;
     const { retry, tokens } = this.#options;
     let tokenReplaced = false;
     let lastProblem = "";
+    let sends = 0;
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
-      if (attempt > 1) this.#retries++;
+      if (sends++ > 0) this.#retries++;
       const token = await tokens.token();
       const verdict = await this.#attempt(request, token);
       if (verdict.kind === "ok") return verdict.value;
@@ -125,6 +128,8 @@ export class KisTransport {
           problem: verdict.problem,
         });
         await tokens.replace(token);
+        // The same attempt again, with the new token: a rejected token is not a failed try.
+        attempt--;
         continue;
       }
       if (attempt === retry.attempts) break;
@@ -144,7 +149,7 @@ export class KisTransport {
     request: KisRequest<S>,
     token: string,
   ): Promise<Verdict<z.output<S>>> {
-    const { baseUrl, appKey, appSecret, rateLimit, pacerKey, timeoutMs } = this.#options;
+    const { baseUrl, appKey, appSecret, pacer, timeoutMs } = this.#options;
     const { trId, path } = request.endpoint;
     const url = new URL(baseUrl + path);
     for (const [name, value] of Object.entries(request.query)) url.searchParams.set(name, value);
@@ -159,7 +164,7 @@ export class KisTransport {
     };
     let response: RawResponse;
     try {
-      response = await sharedPacer(pacerKey, rateLimit).run(() => {
+      response = await pacer.run(() => {
         this.#calls++;
         this.#byTrId[trId] = (this.#byTrId[trId] ?? 0) + 1;
         return fetchText(url, { method: "GET", headers }, timeoutMs);

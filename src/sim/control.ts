@@ -3,10 +3,14 @@
  * (demo, benchmarks) can be driven over HTTP:
  *
  * - `GET /__sim/clock` → `{now, kst}`; `PUT /__sim/clock` with `{"now": "<ISO-8601>"}`
- * - `PUT /__sim/faults` with any `SimFaults` fields (merged; `malformedField: null` clears it)
+ * - `PUT /__sim/faults` with any `SimFaults` fields (merged; `null` clears `malformedField` and
+ *   `minuteRowsFrom`)
  * - `PUT /__sim/rate-limit` with `{"real"?: n, "virtual"?: n}`
  * - `GET /__sim/stats`; `DELETE /__sim/stats` resets the counters
  * - `POST /__sim/expire-tokens` → `{expired: n}`
+ * - `POST /__sim/warm` with `{"codes": [...], "from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}`
+ *   computes those stocks' market for those days ahead (benchmarks: the first requests of a
+ *   stock are otherwise slowed by computing years of its prices, which a real gateway never is)
  *
  * Bad bodies answer 400 `application/problem+json` naming each field.
  *
@@ -14,8 +18,9 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
-import { kstIso } from "../time.ts";
+import { datesBetween, isTradeDate, kstIso } from "../time.ts";
 import { parseInstant } from "./clock.ts";
+import { investorDay, programDay, sessionBars } from "./market.ts";
 import { readJsonObject } from "./http.ts";
 import type { SimFaults, SimState } from "./state.ts";
 
@@ -30,10 +35,19 @@ const share = z.number().min(0, { error: "expected 0..1" }).max(1, { error: "exp
 const faultsBody = z.object({
   serverErrorRate: share.optional(),
   latencyMs: z.number().int().min(0).max(60_000).optional(),
+  latencyJitterMs: z.number().int().min(0).max(60_000).optional(),
   malformedRate: share.optional(),
   malformedField: z.string().min(1).nullable().optional(),
   failCodes: z.array(z.string()).optional(),
   rateLimitBurst: z.number().int().min(0).optional(),
+  minuteRowsFrom: z.string().regex(/^\d{6}$/, { error: "expected HHMMSS" }).nullable().optional(),
+}).strict();
+
+const date = z.string().refine(isTradeDate, { error: "expected YYYY-MM-DD" });
+const warmBody = z.object({
+  codes: z.array(z.string()).max(5_000),
+  from: date,
+  to: date,
 }).strict();
 
 const rateBody = z.object({
@@ -81,9 +95,10 @@ export function controlRoutes(state: SimState): Hono {
   routes.put("/faults", async (c) => {
     const body = await parseBody(c.req.raw, faultsBody);
     if (body instanceof Response) return body;
-    const { malformedField, ...rest } = body;
+    const { malformedField, minuteRowsFrom, ...rest } = body;
     const update: Partial<SimFaults> = { ...rest };
     if (malformedField !== undefined) update.malformedField = malformedField ?? undefined;
+    if (minuteRowsFrom !== undefined) update.minuteRowsFrom = minuteRowsFrom ?? undefined;
     state.setFaults(update);
     return c.json(state.faults);
   });
@@ -102,6 +117,21 @@ export function controlRoutes(state: SimState): Hono {
   });
 
   routes.post("/expire-tokens", (c) => c.json({ expired: state.tokens.expireAll() }));
+
+  routes.post("/warm", async (c) => {
+    const body = await parseBody(c.req.raw, warmBody);
+    if (body instanceof Response) return body;
+    const days = datesBetween(body.from, body.to);
+    if (days.length > 400) return problem("at most 400 days at once");
+    for (const code of body.codes) {
+      for (const day of days) {
+        investorDay(code, day);
+        programDay(code, day);
+      }
+      sessionBars(code, body.to);
+    }
+    return c.json({ codes: body.codes.length, days: days.length });
+  });
 
   return routes;
 }

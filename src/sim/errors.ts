@@ -1,6 +1,6 @@
 /**
- * The error answers of the simulated KIS gateway and services, with the codes `kis-api.md`
- * documents (§2.1, §3) and, where the reference is silent, the codes chosen here.
+ * The error answers of the simulated KIS gateway and services, with the codes `docs/kis-api.md`
+ * documents (§2, §3) and, where it is silent, the codes chosen here.
  *
  * @module
  */
@@ -34,7 +34,8 @@ export const GATEWAY_ERRORS = {
   virtualKeyOnReal: gateway("EGW02004", "실전투자 도메인은 모의투자 앱키로 호출하실 수 없습니다."),
   // the reference only documents the real-domain case; this mirrors it for the virtual domain
   realKeyOnVirtual: gateway("EGW02005", "모의투자 도메인은 실전투자 앱키로 호출하실 수 없습니다."),
-  // the exact 모의투자 미지원 answer is unverified (§11); 90000000 is what users report for KIS
+  // the exact 모의투자 미지원 answer is unverified (docs/kis-api.md §3); 90000000 is what users
+  // report for KIS
   virtualUnsupported: gateway("90000000", "모의투자에서는 해당업무가 제공되지 않습니다."),
   // a per-stock failure injected by the `failCodes` fault
   serviceError: gateway("EGW00002", "서버 에러가 발생하였습니다."),

@@ -14,6 +14,7 @@ import {
   simDay,
   type SimMinuteBar,
 } from "./prices.ts";
+import { sessionMinutesOf } from "./sessions.ts";
 
 /** Shares and KRW bought and sold, and their nets. */
 export interface SimTrading {
@@ -38,7 +39,7 @@ export type SimInvestorFlow = SimTrading;
 export interface SimInvestorDay {
   /** KST date `YYYY-MM-DD`. */
   tradeDate: string;
-  /** Closing-auction price (the 15:30 bar's close). */
+  /** Closing-auction price (the close's bar). */
   close: number;
   /** Previous trading day's close. */
   previousClose: number;
@@ -82,10 +83,51 @@ function toMillions(krw: number): number {
  * times 1,000,000 equal these exactly; nets are buy − sell of the rounded values.
  */
 export function investorDay(stockCode: string, tradeDate: string): SimInvestorDay | undefined {
+  return structuredClone(remember(investorDays, stockCode, tradeDate, computeInvestorDay));
+}
+
+/**
+ * Days computed before, per `stock|date`: the daily answers ask for 30–60 days a request, and
+ * recomputing them would stall the simulator's event loop (and so its rate counter's clock).
+ */
+const DAY_CACHE_LIMIT = 20_000;
+const investorDays = new Map<string, SimInvestorDay | undefined>();
+const programDays = new Map<string, SimProgramDay | undefined>();
+
+function remember<T>(
+  cache: Map<string, T>,
+  stockCode: string,
+  tradeDate: string,
+  compute: (stockCode: string, tradeDate: string) => T,
+): T {
+  const key = `${stockCode}|${tradeDate}`;
+  if (cache.has(key)) return cache.get(key)!;
+  const value = compute(stockCode, tradeDate);
+  if (cache.size >= DAY_CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+  return value;
+}
+
+function computeInvestorDay(stockCode: string, tradeDate: string): SimInvestorDay | undefined {
   const day = simDay(stockCode, tradeDate);
   if (!day) return undefined;
   const bars = sessionBars(stockCode, tradeDate);
   const volume = bars.reduce((sum, bar) => sum + bar.volume, 0);
+  if (volume === 0) {
+    // Halted all day: every class traded nothing.
+    const none = emptyTotals();
+    return {
+      tradeDate,
+      close: day.close,
+      previousClose: day.previousClose,
+      volume: 0,
+      valueKrw: 0,
+      individual: none,
+      foreign: { ...none },
+      institution: { ...none },
+      otherCorporation: { ...none },
+    };
+  }
   const valueKrw = bars.at(-1)!.cumulativeValue;
   const averagePrice = valueKrw / volume;
   const rnd = new SeededRandom(stockCode, tradeDate, "investors");
@@ -184,6 +226,11 @@ function emptyTotals(): SimProgramTotals {
  * price (integer KRW), so the totals equal the last intraday snapshot.
  */
 export function programDay(stockCode: string, tradeDate: string): SimProgramDay | undefined {
+  const day = remember(programDays, stockCode, tradeDate, computeProgramDay);
+  return day && { ...day };
+}
+
+function computeProgramDay(stockCode: string, tradeDate: string): SimProgramDay | undefined {
   const day = simDay(stockCode, tradeDate);
   if (!day) return undefined;
   const totals = emptyTotals();
@@ -215,12 +262,13 @@ function daySnapshots(stockCode: string, tradeDate: string): SimProgramSnapshot[
   const snapshots: SimProgramSnapshot[] = [];
   const before = emptyTotals();
   let volumeBefore = 0;
+  const { auction } = sessionMinutesOf(tradeDate);
   for (const { bar, buyQty, sellQty } of programBars(stockCode, tradeDate)) {
-    const seconds = bar.time === "153000" ? [0] : [
+    const seconds = bar.time === auction ? [0] : [
       ...new Set(Array.from({ length: rnd.int(0, 4) }, () => rnd.int(0, 59))),
     ].sort((a, b) => a - b);
     for (const second of seconds) {
-      const progress = bar.time === "153000"
+      const progress = bar.time === auction
         ? 1
         : barProgress(stockCode, tradeDate, bar.time, second);
       if (progress === 0) continue;
@@ -258,7 +306,7 @@ function secondsToHhmmss(seconds: number): string {
 
 /**
  * The intraday program snapshots of `tradeDate` up to KST `untilHhmmss` (inclusive), ascending.
- * The last one of the day (15:30:00) equals {@link programDay}.
+ * The last one of the day (the closing auction's) equals {@link programDay}.
  */
 export function programSnapshots(
   stockCode: string,

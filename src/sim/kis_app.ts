@@ -104,6 +104,7 @@ function quotationHandler(state: SimState, env: SimEnv, endpoint: QuotationEndpo
       param,
       now: state.clock.now(),
       quirks: state.quirks,
+      minuteRowsFrom: faults.minuteRowsFrom,
     });
     if (isFailure(answer)) return fail(answer);
     if (faults.malformedRate > 0 && Math.random() < faults.malformedRate) {
@@ -126,7 +127,8 @@ export function createKisApp(state: SimState, env: SimEnv): Hono {
   app.use("*", async (c, next) => {
     if (c.req.path.startsWith("/__sim")) return await next();
     state.stats.requests++;
-    const latency = state.faults.latencyMs;
+    const latency = state.faults.latencyMs +
+      Math.random() * (state.faults.latencyJitterMs ?? 0);
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     await next();
     if (!state.quiet) {

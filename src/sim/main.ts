@@ -93,7 +93,7 @@ function banner(sim: KisSimulator): string {
     "KIS_ENV=real",
     "",
     "Control: GET/PUT /__sim/clock, PUT /__sim/faults, PUT /__sim/rate-limit, GET /__sim/stats,",
-    "POST /__sim/expire-tokens. Stop with Ctrl-C.",
+    "POST /__sim/expire-tokens, POST /__sim/warm. Stop with Ctrl-C.",
   ].join("\n");
 }
 

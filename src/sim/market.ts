@@ -8,12 +8,11 @@
 import { isKrxTradingDay, previousTradingDay } from "../calendar.ts";
 import { kstDate, kstTime } from "../time.ts";
 import { sessionBarsAt, SIM_HISTORY_START, simDay } from "./prices.ts";
+import { isHalted, sessionMinutesOf } from "./sessions.ts";
 import { simStock } from "./stocks.ts";
 
 export {
   barProgress,
-  CLOSING_AUCTION_TIME,
-  CONTINUOUS_MINUTES,
   firstTradeSecond,
   sessionBars,
   sessionBarsAt,
@@ -33,6 +32,16 @@ export {
   type SimProgramTotals,
 } from "./flows.ts";
 export { isListedStock, SIM_UNLISTED_STOCK_CODE, type SimStock, simStock } from "./stocks.ts";
+export {
+  isHalted,
+  type SessionMinutes,
+  sessionMinutesOf,
+  SIM_DELAYED_CLOSES,
+  SIM_HALTED_STOCK_CODE,
+  SIM_HALTS,
+  type SimHalt,
+  simSession,
+} from "./sessions.ts";
 export { isOnTick, KRX_TICK_TABLE, roundToTick, tickSize } from "./ticks.ts";
 
 /** The quote of a stock at one instant: the latest session that has printed. */
@@ -65,6 +74,20 @@ export function kstHhmmss(instant: Date): string {
 export function quoteAt(stockCode: string, instant: Date): SimQuote | undefined {
   let tradeDate = kstDate(instant);
   let asOf = kstHhmmss(instant);
+  const open = isKrxTradingDay(tradeDate) && asOf >= sessionMinutesOf(tradeDate).open;
+  if (open && isHalted(stockCode, tradeDate) && tradeDate >= SIM_HISTORY_START) {
+    // A halted stock's quote today: nothing traded, the price stays at the previous close.
+    const day = simDay(stockCode, tradeDate)!;
+    return {
+      tradeDate,
+      asOf,
+      price: day.previousClose,
+      previousClose: day.previousClose,
+      volume: 0,
+      valueKrw: 0,
+      name: simStock(stockCode).name,
+    };
+  }
   let bars = isKrxTradingDay(tradeDate) ? sessionBarsAt(stockCode, tradeDate, asOf) : [];
   if (bars.length === 0) {
     tradeDate = previousTradingDay(tradeDate);

@@ -1,5 +1,5 @@
 /**
- * The simulated OAuth endpoints (`kis-api.md` §2): `POST /oauth2/tokenP`, `/oauth2/revokeP`
+ * The simulated OAuth endpoints (`docs/kis-api.md` §2): `POST /oauth2/tokenP`, `/oauth2/revokeP`
  * and `/oauth2/Approval`. Failures use the `{error_code, error_description}` shape, HTTP 403.
  *
  * @module

@@ -1,30 +1,21 @@
 /**
  * Simulated prices: a chain of daily closes per stock and the minute bars of every session,
- * both deterministic per (stock, date). The session runs 09:00–15:19 in continuous trading
- * (some quiet minutes have no trade and no bar), then one closing-auction bar at 15:30.
+ * both deterministic per (stock, date). A session (`sessions.ts`: 09:00–15:30 on an ordinary
+ * day) trades continuously from its open until the closing auction (some quiet minutes have no
+ * trade and no bar), then prints one closing-auction bar at its close. A halted stock has no bar.
  *
  * @module
  */
 import { isKrxTradingDay } from "../calendar.ts";
 import { addDays } from "../time.ts";
 import { SeededRandom } from "./random.ts";
+import { isHalted, sessionMinutesOf } from "./sessions.ts";
 import { sharesPerOriginal, splitRatioOn } from "./splits.ts";
 import { simStock } from "./stocks.ts";
 import { ceilToTick, floorToTick, roundToTick, tickDown, tickUp } from "./ticks.ts";
 
 /** First trading day the simulator has data for; earlier dates have no market. */
 export const SIM_HISTORY_START = "2023-01-02";
-
-/** Start of the single closing-auction bar (no bars 15:20–15:29). */
-export const CLOSING_AUCTION_TIME = "153000";
-
-/** Minutes of continuous trading, 090000 … 151900. */
-export const CONTINUOUS_MINUTES: readonly string[] = Array.from({ length: 380 }, (_, i) => {
-  const minutes = 9 * 60 + i;
-  return `${String(Math.floor(minutes / 60)).padStart(2, "0")}${
-    String(minutes % 60).padStart(2, "0")
-  }00`;
-});
 
 /** One minute bar in domain units (integer KRW and shares). */
 export interface SimMinuteBar {
@@ -51,11 +42,13 @@ export interface SimDay {
   previousClose: number;
   /** Opening-auction price. */
   open: number;
-  /** Closing-auction price (the 15:30 bar). */
+  /** Closing-auction price (the close's bar). */
   close: number;
   /** Daily price limits (±30 % of the previous close, on the tick grid). */
   upperLimit: number;
   lowerLimit: number;
+  /** Halted all day: no trade, open and close at the previous close. */
+  halted: boolean;
 }
 
 interface Chain {
@@ -86,6 +79,19 @@ function extendChain(code: string, chain: Chain, until: string): void {
     const split = splitRatioOn(code, date);
     const previousClose = split === 1 ? chain.lastClose : roundToTick(chain.lastClose / split);
     const { upper, lower } = limitsOf(previousClose);
+    if (isHalted(code, date)) {
+      chain.days.set(date, {
+        tradeDate: date,
+        previousClose,
+        open: previousClose,
+        close: previousClose,
+        upperLimit: upper,
+        lowerLimit: lower,
+        halted: true,
+      });
+      chain.lastDate = date;
+      continue;
+    }
     // mean reversion toward the base level keeps years of random walk in a plausible range
     const level = basePrice / sharesPerOriginal(code, date);
     const drift = 0.03 * Math.log(level / previousClose);
@@ -102,6 +108,7 @@ function extendChain(code: string, chain: Chain, until: string): void {
       close,
       upperLimit: upper,
       lowerLimit: lower,
+      halted: false,
     });
     chain.lastDate = date;
     chain.lastClose = close;
@@ -128,10 +135,15 @@ const BAR_CACHE_LIMIT = 4_000;
 const barCache = new Map<string, readonly SimMinuteBar[]>();
 
 function generateBars(stockCode: string, day: SimDay): SimMinuteBar[] {
+  if (day.halted) return [];
   const rnd = new SeededRandom(stockCode, day.tradeDate, "bars");
   const stock = simStock(stockCode);
   const skipChance = stock.dailyVolume >= 1_000_000 ? 0.01 : 0.04;
-  const minutes = CONTINUOUS_MINUTES.filter((_, i) => i === 0 || !rnd.chance(skipChance));
+  const { continuous, auction } = sessionMinutesOf(day.tradeDate);
+  const lastIndex = continuous.length - 1;
+  // Indexes into `continuous` of the minutes that trade (the first always does).
+  const traded = continuous.flatMap((_, i) => i === 0 || !rnd.chance(skipChance) ? [i] : []);
+  const minutes = traded.map((i) => continuous[i]);
   const steps = minutes.length + 1;
   const sigma = 0.015 / Math.sqrt(steps);
   const walk = [0];
@@ -151,9 +163,8 @@ function generateBars(stockCode: string, day: SimDay): SimMinuteBar[] {
 
   const volumeTarget = stock.dailyVolume * sharesPerOriginal(stockCode, day.tradeDate) *
     Math.exp(0.35 * rnd.normal());
-  const weights = minutes.map((time) => {
-    const t = CONTINUOUS_MINUTES.indexOf(time);
-    const shape = 1 + 2 * Math.exp(-t / 25) + 1.2 * Math.exp(-(379 - t) / 40);
+  const weights = traded.map((t) => {
+    const shape = 1 + 2 * Math.exp(-t / 25) + 1.2 * Math.exp(-(lastIndex - t) / 40);
     return shape * Math.exp(0.6 * rnd.normal()) * (t === 0 ? 6 : 1);
   });
   const continuousWeight = weights.reduce((a, b) => a + b, 0);
@@ -184,7 +195,7 @@ function generateBars(stockCode: string, day: SimDay): SimMinuteBar[] {
   const auctionValue = auctionVolume * day.close;
   cumulativeValue += auctionValue;
   bars.push({
-    time: CLOSING_AUCTION_TIME,
+    time: auction,
     open: day.close,
     high: day.close,
     low: day.close,
@@ -219,7 +230,8 @@ export function secondsOf(hhmmss: string): number {
 
 /** Second of the minute at which the first trade of a bar prints (0 for the auctions). */
 export function firstTradeSecond(stockCode: string, tradeDate: string, time: string): number {
-  if (time === "090000" || time === CLOSING_AUCTION_TIME) return 0;
+  const { open, auction } = sessionMinutesOf(tradeDate);
+  if (time === open || time === auction) return 0;
   return new SeededRandom(stockCode, tradeDate, time, "first").int(0, 4);
 }
 
@@ -273,10 +285,11 @@ export function sessionBarsAt(
 ): SimMinuteBar[] {
   const cutoff = secondsOf(hhmmss);
   const result: SimMinuteBar[] = [];
+  const { auction } = sessionMinutesOf(tradeDate);
   for (const bar of sessionBars(stockCode, tradeDate)) {
     const start = secondsOf(bar.time);
     if (cutoff < start) break;
-    const progress = bar.time === CLOSING_AUCTION_TIME || cutoff >= start + 60
+    const progress = bar.time === auction || cutoff >= start + 60
       ? 1
       : barProgress(stockCode, tradeDate, bar.time, cutoff - start);
     if (progress === 0) break;

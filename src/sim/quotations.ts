@@ -1,10 +1,10 @@
 /**
- * The seven simulated quotation TRs (`kis-api.md` §4–§7, daily candles in `docs/outcomes.md`): what each answers for a request at the
- * simulated instant. Authentication, rate limiting and faults happen before, in `kis_app.ts`.
+ * The seven simulated quotation TRs (`docs/kis-api.md` §4–§8): what each answers for a request at
+ * the simulated instant. Authentication, rate limiting and faults happen before, in `kis_app.ts`.
  *
  * @module
  */
-import { isKrxTradingDay, KRX_CLOSED_DAYS, previousTradingDay } from "../calendar.ts";
+import { isKrxTradingDay, KRX_CALENDAR_KNOWN_THROUGH, previousTradingDay } from "../calendar.ts";
 import {
   addDays,
   datesBetween,
@@ -15,9 +15,10 @@ import {
 } from "../time.ts";
 import { dailyChartRows } from "./daily_chart.ts";
 import { inputFieldError, type KisFailure } from "./errors.ts";
+import { minuteOfDay } from "../session.ts";
 import {
-  CONTINUOUS_MINUTES,
   investorDay,
+  isHalted,
   isListedStock,
   kstHhmmss,
   programDay,
@@ -25,11 +26,14 @@ import {
   quoteAt,
   sessionBars,
   sessionBarsAt,
+  sessionMinutesOf,
   SIM_HISTORY_START,
   simDay,
   type SimMinuteBar,
   type SimProgramTotals,
+  simSession,
 } from "./market.ts";
+import { hhmmss } from "./sessions.ts";
 import {
   changeFields,
   holidayRow,
@@ -50,6 +54,8 @@ export interface QuoteRequest {
   /** The simulated instant of the request. */
   now: Date;
   quirks: SimQuirks;
+  /** Minute rows before this KST `HHMMSS` are left out (the `minuteRowsFrom` fault). */
+  minuteRowsFrom?: string;
 }
 
 /** A successful TR answer: the body and the `tr_cont` response header. */
@@ -81,9 +87,7 @@ const MAX_DAILY_MINUTES = 120;
 const MINUTE_HISTORY_DAYS = 365;
 
 /** The last date chk-holiday answers for: the end of the last year the calendar knows. */
-export const HOLIDAY_HORIZON = `${
-  Math.max(...[...KRX_CLOSED_DAYS].map((d) => +d.slice(0, 4)))
-}-12-31`;
+export const HOLIDAY_HORIZON = KRX_CALENDAR_KNOWN_THROUGH;
 
 function ok(outputs: Record<string, unknown>, trCont: "D" | "M" = "D"): QuoteAnswer {
   return {
@@ -129,9 +133,12 @@ function investorAnswer(request: QuoteRequest): QuoteAnswer | KisFailure {
   const code = stockOf(request);
   if (market === "nxt" || !isListedStock(code)) return ok({ output: [] });
   const { today, time } = clock(request);
-  const finalAt = request.quirks.investorFinalTime.replace(":", "") + "00";
   const rows: KisRow[] = [];
-  let date = isKrxTradingDay(today) && time >= "090000" ? today : previousTradingDay(today);
+  const openToday = isKrxTradingDay(today) && time >= sessionMinutesOf(today).open;
+  const finalAt = openToday
+    ? hhmmss(minuteOfDay(simSession(today).close) + request.quirks.investorFinalMinutes)
+    : "";
+  let date = openToday ? today : previousTradingDay(today);
   while (rows.length < MAX_INVESTOR_ROWS && date >= SIM_HISTORY_START) {
     if (date === today && time < finalAt) {
       const quote = quoteAt(code, request.now)!;
@@ -193,16 +200,19 @@ function programDailyAnswer(request: QuoteRequest): QuoteAnswer | KisFailure {
   if (market === "nxt" || !isListedStock(code)) return ok({ output: [] });
   const todayBars = sessionBarsAt(code, today, time);
   let date = isKrxTradingDay(end) ? end : previousTradingDay(end);
-  if (date === today && todayBars.length === 0) date = previousTradingDay(today);
+  // Today's row appears with its first trade; a stock halted today shows it from the open.
+  const todayStarted = todayBars.length > 0 ||
+    (isHalted(code, today) && isKrxTradingDay(today) && time >= sessionMinutesOf(today).open);
+  if (date === today && !todayStarted) date = previousTradingDay(today);
   const rows: KisRow[] = [];
   while (rows.length < MAX_PROGRAM_DAYS && date >= SIM_HISTORY_START) {
     const day = simDay(code, date)!;
     const previous = programDay(code, previousTradingDay(date)) ?? NO_PROGRAM;
     let close: number, volume: number, value: number, totals: SimProgramTotals;
     if (date === today) {
-      close = todayBars.at(-1)!.close;
+      close = todayBars.at(-1)?.close ?? day.previousClose;
       volume = todayBars.reduce((sum, bar) => sum + bar.volume, 0);
-      value = todayBars.at(-1)!.cumulativeValue;
+      value = todayBars.at(-1)?.cumulativeValue ?? 0;
       totals = programSnapshots(code, today, time).at(-1) ?? NO_PROGRAM;
     } else {
       const full = programDay(code, date)!;
@@ -228,6 +238,12 @@ function newestFirst(tradeDate: string, bars: readonly SimMinuteBar[]): KisRow[]
   return bars.map((bar) => minuteRow(tradeDate, bar)).reverse();
 }
 
+/** The bars a request may see: all, or those from the `minuteRowsFrom` fault on. */
+function visible(request: QuoteRequest, bars: SimMinuteBar[]): SimMinuteBar[] {
+  const from = request.minuteRowsFrom;
+  return from ? bars.filter((bar) => bar.time >= from) : bars;
+}
+
 function todayMinutesAnswer(request: QuoteRequest): QuoteAnswer | KisFailure {
   const market = marketOf(request);
   if (isFailure(market)) return market;
@@ -242,7 +258,9 @@ function todayMinutesAnswer(request: QuoteRequest): QuoteAnswer | KisFailure {
   if (!isKrxTradingDay(today)) return ok({ output1, output2: [] });
   // a future anchor is treated as now
   const anchor = hour < time ? hour : time;
-  const bars = sessionBarsAt(code, today, time).filter((bar) => bar.time <= anchor);
+  const bars = visible(request, sessionBarsAt(code, today, time)).filter((bar) =>
+    bar.time <= anchor
+  );
   const currentMinute = time.slice(0, 4) + "00";
   const last = bars.at(-1);
   if (
@@ -267,16 +285,17 @@ function todayMinutesAnswer(request: QuoteRequest): QuoteAnswer | KisFailure {
   );
 }
 
-function withQuietMinutes(bars: readonly SimMinuteBar[]): SimMinuteBar[] {
+function withQuietMinutes(tradeDate: string, bars: readonly SimMinuteBar[]): SimMinuteBar[] {
   if (bars.length === 0) return [];
   const byTime = new Map(bars.map((bar) => [bar.time, bar]));
   const result: SimMinuteBar[] = [];
   let previous: SimMinuteBar | undefined;
-  for (const time of [...CONTINUOUS_MINUTES, "153000"]) {
+  const { continuous, auction } = sessionMinutesOf(tradeDate);
+  for (const time of [...continuous, auction]) {
     if (time > bars.at(-1)!.time) break;
     const bar = byTime.get(time);
     if (bar) result.push(bar);
-    else if (previous && time < "152000") {
+    else if (previous && time !== auction) {
       // 허봉: a no-trade minute shown flat at the last price with zero volume
       result.push({
         time,
@@ -313,8 +332,8 @@ function dailyMinutesAnswer(request: QuoteRequest): QuoteAnswer | KisFailure {
   const anchor = isToday && time < hour ? time : hour;
   const fakeTicks = (request.param("FID_FAKE_TICK_INCU_YN") ?? "").trim().toUpperCase() === "Y";
   const sessionSoFar = isToday ? sessionBarsAt(code, today, time) : sessionBars(code, target);
-  const bars = sessionSoFar.filter((bar) => bar.time <= anchor);
-  const rows = newestFirst(target, fakeTicks ? withQuietMinutes(bars) : bars);
+  const bars = visible(request, sessionSoFar).filter((bar) => bar.time <= anchor);
+  const rows = newestFirst(target, fakeTicks ? withQuietMinutes(target, bars) : bars);
   const sameDayRows = rows.length;
   const spill = (request.param("FID_PW_DATA_INCU_YN") ?? "").trim().toUpperCase() === "Y";
   if (spill && rows.length < MAX_DAILY_MINUTES) {

@@ -1,7 +1,7 @@
 /**
  * KIS output rows built from the simulated market: every number becomes a string (signed with
  * a leading `-`), dates `YYYYMMDD`, times `HHMMSS`, investor values in 백만원 and program values
- * in KRW, with the field names of `kis-api.md` §4–§7.
+ * in KRW, with the field names of `docs/kis-api.md` §4–§7.
  *
  * @module
  */

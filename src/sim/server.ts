@@ -1,6 +1,6 @@
 /**
  * The bundled KIS simulator: two loopback HTTP hosts (real and virtual) faithful to
- * `kis-api.md`, sharing one simulated clock, app registry, token registry and rate limiter.
+ * `docs/kis-api.md`, sharing one simulated clock, app registry, token registry and rate limiter.
  *
  * ```ts
  * await using sim = await startSimulator({ clock: "2025-01-10T16:00:00+09:00" });

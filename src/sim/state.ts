@@ -23,8 +23,13 @@ export interface SimApp {
 export interface SimFaults {
   /** Share 0..1 of quotation requests answered HTTP 500 with a non-EGW JSON body or plain text. */
   serverErrorRate: number;
-  /** Milliseconds added to every KIS response (OAuth included). */
+  /**
+   * Milliseconds every KIS request takes before the gateway sees it (OAuth included): the
+   * network's round trip, all of it spent before the rate counter stamps the request.
+   */
   latencyMs: number;
+  /** Up to this many milliseconds more, uniformly at random per request (network jitter). */
+  latencyJitterMs?: number;
   /** Share 0..1 of successful quotation answers whose body is broken. */
   malformedRate: number;
   /**
@@ -36,6 +41,11 @@ export interface SimFaults {
   failCodes?: string[];
   /** Answer the next N quotation requests with EGW00201 regardless of the rate. */
   rateLimitBurst?: number;
+  /**
+   * KST `HHMMSS`: the minute-bar TRs leave out rows before it (a hole in KIS's minute history),
+   * while the rows they send keep the day's true cumulative values.
+   */
+  minuteRowsFrom?: string;
 }
 
 /** Counters since start or the last reset. */
@@ -50,14 +60,19 @@ export interface SimStats {
   tokenRequests: number;
   /** Quotation requests refused with EGW00201. */
   rateLimited: number;
+  /**
+   * The most quotation requests one app key sent in any sliding second (accepted or refused),
+   * counted to the millisecond across every client and process.
+   */
+  peakPerSecond: number;
   /** Quotation requests failed by the `serverErrorRate` or `failCodes` faults. */
   serverErrors: number;
 }
 
 /** Behaviours the reference marks unverified; each is switchable. */
 export interface SimQuirks {
-  /** KST `HH:MM` after which today's investor row is final (default `15:40`). */
-  investorFinalTime: string;
+  /** Minutes after the session's close from which today's investor row is final (default 10). */
+  investorFinalMinutes: number;
   /** First-row volume lag of the today-minute TR (§6.1); default off. */
   minuteVolumeLag: boolean;
   /** chk-holiday repeats one date per page (open-trading-api #37); default off. */
@@ -70,7 +85,7 @@ export interface SimQuirks {
 
 /** The default quirks. */
 export const DEFAULT_QUIRKS: SimQuirks = {
-  investorFinalTime: "15:40",
+  investorFinalMinutes: 10,
   minuteVolumeLag: false,
   holidayDuplicates: false,
   holidayPageSize: 24,
@@ -87,6 +102,7 @@ function emptyStats(): SimStats {
     tokensIssued: 0,
     tokenRequests: 0,
     rateLimited: 0,
+    peakPerSecond: 0,
     serverErrors: 0,
   };
 }
@@ -131,10 +147,15 @@ export class SimState {
   /** Zeroes every counter. */
   resetStats(): void {
     this.stats = emptyStats();
+    this.limiter.resetPeak();
   }
 
   /** A copy of the counters. */
   snapshotStats(): SimStats {
-    return { ...this.stats, byTrId: { ...this.stats.byTrId } };
+    return {
+      ...this.stats,
+      byTrId: { ...this.stats.byTrId },
+      peakPerSecond: this.limiter.peak,
+    };
   }
 }
