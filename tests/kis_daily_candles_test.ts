@@ -4,7 +4,7 @@ import { KisClient, KisMalformedResponseError } from "../src/kis/mod.ts";
 import { isKrxTradingDay } from "../src/calendar.ts";
 import { datesBetween } from "../src/time.ts";
 import { dailyChartRows, originalDailyCandle, servedDailyCandle } from "../src/sim/daily_chart.ts";
-import { sessionBars } from "../src/sim/market.ts";
+import { sessionBars, SIM_HALTED_STOCK_CODE } from "../src/sim/market.ts";
 import { DEMO_VIRTUAL_APP_KEY, DEMO_VIRTUAL_APP_SECRET } from "../src/sim/server.ts";
 import { realClient, SIM_CLOCK, withSim } from "./fixtures/kis_sim.ts";
 
@@ -162,5 +162,76 @@ Deno.test("daily candles: a clock pinned after the close serves today's final ca
     const client = realClient(sim, `${dir}/token.json`);
     const [today] = await client.dailyCandles("005930", "2026-11-25", "2026-11-30");
     assert.equal(today.tradeDate, SIM_CLOCK.slice(0, 10));
+  });
+});
+
+Deno.test("daily candles: a day without trade is a flat candle at its close, whether KIS repeats or zeroes the other prices", async () => {
+  const quiet = (date: string, close: number, others: number): DailyCandleRow => ({
+    ...row(date, close),
+    stck_oprc: others,
+    stck_hgpr: others,
+    stck_lwpr: others,
+    acml_vol: 0,
+    acml_tr_pbmn: 0,
+  });
+  const candles = await fetchDailyCandles(
+    () =>
+      Promise.resolve([
+        quiet("20261127", 5_000, 5_000),
+        quiet("20261126", 5_000, 0),
+        // A traded day without an opening price is no candle.
+        { ...row("20261125", 5_100), stck_oprc: 0 },
+        row("20261124", 5_000),
+      ]),
+    "2026-11-24",
+    "2026-11-27",
+  );
+  const flat = { open: 5_000, high: 5_000, low: 5_000, close: 5_000, volume: 0, value: 0 };
+  assert.deepEqual(candles, [
+    { tradeDate: "2026-11-24", ...flat, volume: 1, value: 5_000 },
+    { tradeDate: "2026-11-26", ...flat },
+    { tradeDate: "2026-11-27", ...flat },
+  ]);
+});
+
+Deno.test("daily candles: a halted stock's days are flat at the previous close; CSAT and delayed closes come whole", async () => {
+  await withSim(async (sim, dir) => {
+    const client = realClient(sim, `${dir}/token.json`);
+    const halted = await client.dailyCandles(SIM_HALTED_STOCK_CODE, "2026-11-20", "2026-11-25");
+    assert.deepEqual(halted.map((c) => [c.tradeDate, c.volume]), [
+      [
+        "2026-11-20",
+        sessionBars(SIM_HALTED_STOCK_CODE, "2026-11-20").reduce((n, b) => n + b.volume, 0),
+      ],
+      ["2026-11-23", 0],
+      ["2026-11-24", 0],
+      ["2026-11-25", 0],
+    ]);
+    const lastClose = halted[0].close;
+    for (const day of halted.slice(1)) {
+      assert.deepEqual([day.open, day.high, day.low, day.close, day.value], [
+        lastClose,
+        lastClose,
+        lastClose,
+        lastClose,
+        0,
+      ]);
+    }
+    // 2026-11-19 (CSAT) closes at 16:30 and 2026-11-05 at 16:00 (a delayed close): each candle
+    // is its whole session, the closing auction's price and volume included.
+    for (const [day, close] of [["2026-11-19", "163000"], ["2026-11-05", "160000"]]) {
+      const bars = sessionBars("005930", day);
+      assert.equal(bars.at(-1)!.time, close);
+      const [candle] = await client.dailyCandles("005930", day, day);
+      assert.deepEqual(candle, {
+        tradeDate: day,
+        open: bars[0].open,
+        high: Math.max(...bars.map((b) => b.high)),
+        low: Math.min(...bars.map((b) => b.low)),
+        close: bars.at(-1)!.close,
+        volume: bars.reduce((n, b) => n + b.volume, 0),
+        value: bars.at(-1)!.cumulativeValue,
+      }, day);
+    }
   });
 });

@@ -1,10 +1,10 @@
 /**
  * 국내주식기간별시세 (FHKST03010100, `inquire-daily-itemchartprice`) with daily periods
- * (`docs/outcomes.md`, "Daily candles from KIS"): the response schema, the walk back through a date range, and the rows
+ * (`docs/kis-api.md` §6.4): the response schema, the walk back through a date range, and the rows
  * as candles. KIS answers at most 100 rows a call, newest first, between `FID_INPUT_DATE_1` and
  * `FID_INPUT_DATE_2`; older pages come from moving `FID_INPUT_DATE_2` to the day before the
  * oldest row returned. Short answers may be padded with rows whose date is blank: they are
- * dropped, like rows without a trade (close 0).
+ * dropped, like rows without a close. A day without trade (a halt) is a flat candle at its close.
  *
  * @module
  */
@@ -117,17 +117,42 @@ export async function fetchDailyCandles(
   }
   return [...byDate.values()]
     .sort((a, b) => a.stck_bsop_date.localeCompare(b.stck_bsop_date))
-    // A day without a trade price is not a candle.
-    .filter((row) => row.stck_clpr > 0 && row.stck_oprc > 0 && row.stck_lwpr > 0)
-    .map((row) => ({
-      tradeDate: fromCompactDate(row.stck_bsop_date),
-      open: row.stck_oprc,
-      high: row.stck_hgpr,
-      low: row.stck_lwpr,
+    .flatMap((row) => {
+      const candle = candleOf(row);
+      return candle ? [candle] : [];
+    });
+}
+
+/**
+ * A row as a candle. A day without any trade (a halt: volume 0) is a flat candle at its close,
+ * the base price, whether KIS repeats that price in open/high/low or leaves them 0 as KRX's own
+ * tables do; a row without a close, or a traded day without a price, is no candle.
+ */
+function candleOf(row: DailyCandleRow): DailyCandle | undefined {
+  if (row.stck_clpr <= 0) return undefined;
+  const tradeDate = fromCompactDate(row.stck_bsop_date);
+  if (row.acml_vol === 0) {
+    const price = (value: number) => value > 0 ? value : row.stck_clpr;
+    return {
+      tradeDate,
+      open: price(row.stck_oprc),
+      high: price(row.stck_hgpr),
+      low: price(row.stck_lwpr),
       close: row.stck_clpr,
-      volume: row.acml_vol,
+      volume: 0,
       value: row.acml_tr_pbmn,
-    }));
+    };
+  }
+  if (row.stck_oprc <= 0 || row.stck_lwpr <= 0) return undefined;
+  return {
+    tradeDate,
+    open: row.stck_oprc,
+    high: row.stck_hgpr,
+    low: row.stck_lwpr,
+    close: row.stck_clpr,
+    volume: row.acml_vol,
+    value: row.acml_tr_pbmn,
+  };
 }
 
 /** The fewest calls {@link fetchDailyCandles} needs for `tradingDays` days (at least one). */

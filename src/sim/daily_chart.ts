@@ -1,16 +1,26 @@
 /**
- * The simulated daily candles of FHKST03010100 (`docs/outcomes.md`): each day's candle is its
- * session's minute bars summed up (open of the first, highest high, lowest low, close of the
- * 15:30 auction, total volume and value), today's one as far as the session has printed. Adjusted
- * prices (수정주가) divide every day before a split by its ratio from the split's date on, and
- * multiply its volume; original prices (원주가) are the tape as it traded.
+ * The simulated daily candles of FHKST03010100 (`docs/kis-api.md` §6.4): each day's candle is
+ * its whole session's minute bars summed up (open of the first, highest high, lowest low, close of
+ * the closing auction — 15:30, 16:30 on a CSAT day, later on a delayed close —, total volume and
+ * value), today's one as far as the session has printed. A stock halted all day has a candle
+ * without trade: volume and value 0, every price at the previous close. Adjusted prices (수정주가)
+ * divide every day before a split by its ratio from the split's date on, and multiply its volume;
+ * original prices (원주가) are the tape as it traded.
  *
  * @module
  */
 import { isKrxTradingDay, previousTradingDay } from "../calendar.ts";
 import type { DailyCandle } from "../kis/daily_candles.ts";
 import { kstDate, toCompactDate } from "../time.ts";
-import { kstHhmmss, sessionBars, sessionBarsAt, SIM_HISTORY_START, simDay } from "./market.ts";
+import {
+  isHalted,
+  kstHhmmss,
+  sessionBars,
+  sessionBarsAt,
+  sessionMinutesOf,
+  SIM_HISTORY_START,
+  simDay,
+} from "./market.ts";
 import { changeSign, type KisRow, num } from "./rows.ts";
 import { adjustmentFactor, splitRatioOn } from "./splits.ts";
 
@@ -44,9 +54,24 @@ function candleOfBars(
   };
 }
 
+/** The candle of a day a stock was halted all day: no trade, flat at the previous close. */
+function haltedCandle(stockCode: string, tradeDate: string): SimDailyCandle {
+  const { previousClose } = simDay(stockCode, tradeDate)!;
+  return {
+    tradeDate,
+    open: previousClose,
+    high: previousClose,
+    low: previousClose,
+    close: previousClose,
+    volume: 0,
+    value: 0,
+    previousClose,
+  };
+}
+
 /**
- * The candle of `tradeDate` as traded (original prices) seen at `now`: today's so far, none for
- * a closed day, a day before history or one still ahead.
+ * The candle of `tradeDate` as traded (original prices) seen at `now`: today's so far (from the
+ * open on), none for a closed day, a day before history or one still ahead.
  */
 export function originalDailyCandle(
   stockCode: string,
@@ -58,13 +83,18 @@ export function originalDailyCandle(
     return undefined;
   }
   if (tradeDate === today) {
-    return candleOfBars(stockCode, tradeDate, sessionBarsAt(stockCode, today, kstHhmmss(now))) ??
-      undefined;
+    const time = kstHhmmss(now);
+    if (isHalted(stockCode, today)) {
+      return time >= sessionMinutesOf(today).open ? haltedCandle(stockCode, today) : undefined;
+    }
+    return candleOfBars(stockCode, tradeDate, sessionBarsAt(stockCode, today, time)) ?? undefined;
   }
   const key = `${stockCode}|${tradeDate}`;
   let candle = completed.get(key);
   if (candle === undefined) {
-    candle = candleOfBars(stockCode, tradeDate, sessionBars(stockCode, tradeDate));
+    candle = isHalted(stockCode, tradeDate)
+      ? haltedCandle(stockCode, tradeDate)
+      : candleOfBars(stockCode, tradeDate, sessionBars(stockCode, tradeDate));
     if (completed.size >= CACHE_LIMIT) completed.delete(completed.keys().next().value!);
     completed.set(key, candle);
   }
