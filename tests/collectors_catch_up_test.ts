@@ -84,13 +84,18 @@ Deno.test("catch-up with virtual keys leaves past minute bars out without failed
   await using fx = await collectFixture({ clock: CLOCK, env: "virtual" });
   await fx.archivist.addToWatchlist([{ stock_code: "005930" }]);
   const summary = await catchUp({ ...fx.deps, days: 3 });
-  // Flows of the three days and today's minute bars run; past minute bars cannot.
+  // Flows and daily candles of the three days and today's minute bars run (FHKST03010100 is
+  // offered on virtual keys); past minute bars cannot.
   assert.deepEqual(summary.runs.map((r) => `${r.tradeDate} ${r.job} ${r.status}`), [
     "2026-11-25 flow succeeded",
+    "2026-11-25 daily succeeded",
     "2026-11-26 flow succeeded",
+    "2026-11-26 daily succeeded",
     "2026-11-27 flow succeeded",
     "2026-11-27 intraday succeeded",
+    "2026-11-27 daily succeeded",
   ]);
+  assert.equal((await fx.archivist.dailyPriceSpan("005930"))?.last, "2026-11-27");
   assert.deepEqual(summary.notRun.map((n) => `${n.tradeDate} ${n.job}`), [
     "2026-11-25 intraday",
     "2026-11-26 intraday",
@@ -103,9 +108,11 @@ Deno.test("catch-up with virtual keys leaves past minute bars out without failed
 Deno.test("catch-up with nothing to collect records no run and says how to add stocks", async () => {
   await using fx = await collectFixture({ clock: CLOCK });
   const summary = await catchUp({ ...fx.deps, days: 5 });
-  assert.equal(summary.missing.length, 10);
-  assert.equal(summary.notRun.length, 10);
+  assert.equal(summary.missing.length, 15, "5 days of 3 jobs");
+  assert.equal(summary.notRun.length, 15);
   assert.match(summary.notRun[0].reason, /watchlist is empty.*watchlist add 005930/);
+  const daily = summary.notRun.find((n) => n.job === "daily");
+  assert.match(daily?.reason ?? "", /no decision or rejection awaits its outcome/);
   assert.deepEqual(summary.runs, []);
   assert.deepEqual(await fx.archivist.listRuns(), []);
 });

@@ -5,11 +5,12 @@ import { decisionEntrySchema } from "../db/entries.ts";
 import { TradingDays } from "../db/outcomes.ts";
 import { isKrxTradingDay } from "../src/calendar.ts";
 import { servedDailyCandle } from "../src/sim/daily_chart.ts";
+import { sessionBars, SIM_HALTED_STOCK_CODE } from "../src/sim/market.ts";
 import { collectFixture } from "./collectors_fixture.ts";
 
 const DAY = "2026-11-25";
 
-Deno.test("daily: a first collection stores 120 trading days per target, later runs one page", async () => {
+Deno.test("daily: a first collection stores 120 trading days per target, a rerun skips what is stored, later runs one page", async () => {
   await using fx = await collectFixture();
   await fx.archivist.addToWatchlist([{ stock_code: "005930", stock_name: "삼성전자" }]);
   // A rejection awaiting its outcome makes its stock a target too.
@@ -41,8 +42,16 @@ Deno.test("daily: a first collection stores 120 trading days per target, later r
 
   const again = await runCollection(fx.deps, { job: "daily", tradeDate: DAY, trigger: "manual" });
   assert.equal(again.status, "succeeded");
-  assert.equal(again.kisCalls, 2, "one page from the last stored day");
-  assert.deepEqual({ ...again.writes }, { inserted: 0, updated: 0, unchanged: 2 });
+  assert.equal(again.alreadyStored, 2);
+  assert.equal(again.kisCalls, 0, "the day's candles are stored: nothing asked");
+  const refetched = await runCollection(fx.deps, {
+    job: "daily",
+    tradeDate: DAY,
+    trigger: "manual",
+    refetch: true,
+  });
+  assert.equal(refetched.kisCalls, 2, "--refetch: one page from the last stored day");
+  assert.deepEqual({ ...refetched.writes }, { inserted: 0, updated: 0, unchanged: 2 });
 
   fx.sim.setClock("2026-11-26T16:20:00+09:00");
   const next = await runCollection(fx.deps, {
@@ -112,6 +121,78 @@ Deno.test("daily: an entry older than the stored history makes the first collect
   assert.equal(span!.first, baseline);
   const [outcome] = (await fx.archivist.listDecisionOutcomes({})).items;
   assert.equal(outcome.status, "complete");
+});
+
+Deno.test("daily: a stored day is fetched again when an entry awaiting its outcome needs older days", async () => {
+  await using fx = await collectFixture();
+  const report = await runCollection(fx.deps, {
+    job: "daily",
+    tradeDate: DAY,
+    trigger: "manual",
+    codes: ["035420"],
+  });
+  assert.equal(report.status, "succeeded");
+  const first = (await fx.archivist.dailyPriceSpan("035420"))!.first;
+  await fx.archivist.logDecisions([decisionEntrySchema.parse({
+    stock_code: "035420",
+    final_decision: "BUY",
+    decided_at: "2026-03-03T10:00:00+09:00",
+  })]);
+  const again = await runCollection(fx.deps, { job: "daily", tradeDate: DAY, trigger: "manual" });
+  assert.equal(again.alreadyStored, 0, "the day is stored but the history does not reach back");
+  const baseline = new TradingDays(isKrxTradingDay).before("2026-03-03")[0];
+  assert.ok(baseline < first);
+  assert.equal((await fx.archivist.dailyPriceSpan("035420"))!.first, baseline);
+  const [outcome] = (await fx.archivist.listDecisionOutcomes({})).items;
+  assert.equal(outcome.status, "complete");
+});
+
+Deno.test("daily: a CSAT day's candle is taken from 16:40, its whole session to the 16:30 auction", async () => {
+  const csat = "2026-11-19";
+  await using fx = await collectFixture({ clock: `${csat}T16:35:00+09:00` });
+  const request = { job: "daily", tradeDate: csat, trigger: "manual", codes: ["005930"] } as const;
+  const early = await runCollection(fx.deps, request);
+  assert.equal(early.status, "skipped");
+  assert.match(early.reason ?? "", /final only from 16:40 KST .*closes at 16:30/);
+  assert.equal(early.retryLater, true);
+
+  fx.sim.setClock(`${csat}T16:45:00+09:00`);
+  const report = await runCollection(fx.deps, request);
+  assert.equal(report.status, "succeeded", report.reason ?? "");
+  const bars = sessionBars("005930", csat);
+  assert.equal(bars.at(-1)!.time, "163000");
+  const [candle] = await fx.archivist.dailyPrices("005930", csat, csat);
+  assert.equal(candle.close, bars.at(-1)!.close);
+  assert.equal(candle.volume, bars.reduce((n, b) => n + b.volume, 0));
+  assert.equal(candle.value, bars.at(-1)!.cumulativeValue);
+});
+
+Deno.test("daily: a stock halted all day is done with a flat zero-volume candle and a note", async () => {
+  const day = "2026-11-24";
+  await using fx = await collectFixture({ clock: `${day}T16:20:00+09:00` });
+  await fx.archivist.logRejections([{
+    stock_code: SIM_HALTED_STOCK_CODE,
+    logged_at: "2026-11-20T10:00:00+09:00",
+  }]);
+  const report = await runCollection(fx.deps, { job: "daily", tradeDate: day, trigger: "manual" });
+  assert.equal(report.status, "succeeded", report.reason ?? "");
+  assert.equal(report.stocksFailed, 0);
+  assert.match(report.reason ?? "", new RegExp(`${SIM_HALTED_STOCK_CODE}: halted all day`));
+  const stored = await fx.archivist.dailyPrices(SIM_HALTED_STOCK_CODE, "2026-11-20", day);
+  const [traded, ...halted] = stored;
+  assert.deepEqual(stored.map((r) => r.trade_date), ["2026-11-20", "2026-11-23", day]);
+  for (const row of halted) {
+    assert.deepEqual([row.open, row.high, row.low, row.close, row.volume, row.value], [
+      traded.close,
+      traded.close,
+      traded.close,
+      traded.close,
+      0,
+      0,
+    ]);
+  }
+  const [rejection] = (await fx.archivist.listRejectionOutcomes({})).items;
+  assert.equal(rejection.ret_1d_pct, 0, "a halted day's return is flat, not unknown");
 });
 
 Deno.test("daily: an unknown stock fails alone and is recorded; no target is a recorded skip", async () => {

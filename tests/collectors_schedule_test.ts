@@ -58,7 +58,7 @@ Deno.test("kstToUtcCron: the UTC expression fires exactly when the KST one does 
   }
 });
 
-Deno.test("scheduledJobs: flow 16:00 and bars 16:05 KST on weekdays, with the next run in KST", () => {
+Deno.test("scheduledJobs: flow 16:00, bars 16:05 and daily candles 16:10 KST on weekdays, with the next run in KST", () => {
   const jobs = scheduledJobs(parseConfig({}));
   assert.deepEqual(jobs.map((j) => [j.name, j.job, j.kst, j.utcCron]), [
     ["archivist-flow", "flow", "16:00 Mon–Fri", "0 7 * * MON-FRI"],
@@ -72,7 +72,9 @@ Deno.test("scheduledJobs: flow 16:00 and bars 16:05 KST on weekdays, with the ne
     "2026-11-26T16:05:00+09:00",
   );
   const off = scheduledJobs(parseConfig({ ARCHIVIST_INTRADAY_ENABLED: "false" }));
-  assert.deepEqual(off.map((j) => j.job), ["flow"], "a job switched off is not scheduled");
+  assert.deepEqual(off.map((j) => j.job), ["flow", "daily"], "a job switched off is not scheduled");
+  const daily = scheduledJobs(parseConfig({ ARCHIVIST_DAILY_TIME_KST: "18:45" }))[2];
+  assert.deepEqual([daily.job, daily.utcCron], ["daily", "45 9 * * MON-FRI"]);
   const early = scheduledJobs(parseConfig({ ARCHIVIST_FLOW_TIME_KST: "08:30" }))[0];
   assert.equal(early.utcCron, "30 23 * * SUN-THU");
   assert.equal(early.nextRunKst(friday), "2026-11-30T08:30:00+09:00");

@@ -91,23 +91,27 @@ Deno.test("config: .env is read; a missing file is no error", async () => {
 Deno.test("config: per-job switches and times, and declared sessions", () => {
   const config = parseConfig({
     ARCHIVIST_INTRADAY_ENABLED: "false",
+    ARCHIVIST_DAILY_ENABLED: "no",
     ARCHIVIST_FLOW_TIME_KST: "08:30",
+    ARCHIVIST_DAILY_TIME_KST: "17:20",
     ARCHIVIST_SESSIONS: "2026-03-05=09:00-16:00, 2026-11-19=10:00-16:30",
   });
   assert.deepEqual(config.enabledJobs, ["flow"]);
-  assert.deepEqual(config.schedule, { flow: "08:30", intraday: "16:05" });
+  assert.deepEqual(config.schedule, { flow: "08:30", intraday: "16:05", daily: "17:20" });
   assert.deepEqual(config.sessions, [
     { tradeDate: "2026-03-05", open: "09:00", close: "16:00" },
     { tradeDate: "2026-11-19", open: "10:00", close: "16:30" },
   ]);
-  assert.deepEqual(parseConfig({}).enabledJobs, ["flow", "intraday"]);
+  assert.deepEqual(parseConfig({}).enabledJobs, ["flow", "intraday", "daily"]);
   assert.deepEqual(parseConfig({}).sessions, []);
 
   const problems = problemsOf({
     ARCHIVIST_FLOW_ENABLED: "maybe",
+    ARCHIVIST_DAILY_TIME_KST: "4pm",
     ARCHIVIST_SESSIONS: "2026-03-05=16:00-09:00",
   });
   assert.match(problems.join("\n"), /^ARCHIVIST_FLOW_ENABLED: expected true or false/m);
+  assert.match(problems.join("\n"), /^ARCHIVIST_DAILY_TIME_KST: expected a KST time as HH:MM/m);
   assert.match(
     problems.join("\n"),
     /^ARCHIVIST_SESSIONS: "2026-03-05=16:00-09:00": the close must come more than 10 minutes/m,
