@@ -159,10 +159,15 @@ export function createFlowCollector(options: FlowCollectorOptions): StockCollect
     );
   }
   return async (stockCode) => {
-    const [investorDays, programDays] = await Promise.all([
+    // Both answers settle before the stock is done: a failed one must not leave the other
+    // request running (and writing the pacer's file) after the run has ended.
+    const [investor, program] = await Promise.allSettled([
       client.investorFlows(stockCode),
       programOffered ? client.programTradeDaily(stockCode) : Promise.resolve([]),
     ]);
+    if (investor.status === "rejected") throw investor.reason;
+    if (program.status === "rejected") throw program.reason;
+    const [investorDays, programDays] = [investor.value, program.value];
     if (investorDays.length === 0) {
       throw new Error(
         `KIS returned no investor flows of ${stockCode}: check that the code is listed`,
