@@ -154,6 +154,34 @@ Deno.test("collect CLI: a date after today or nothing to collect is exit 2 and r
   });
 });
 
+Deno.test("collect CLI: `all` with only an entry awaiting its outcome collects daily candles and says why not the rest", async () => {
+  await withSim(async (sim, dir) => {
+    {
+      await using archivist = await Archivist.open(`${dir}/archivist.db`);
+      // Three weeks old: no longer a flow/bar target, but its 20-day outcome is still open.
+      await archivist.logRejections([{
+        stock_code: "005930",
+        logged_at: `${addDays(PAST_DAY, -21)}T10:00:00+09:00`,
+      }]);
+    }
+    const result = await collect(dir, ["all", "--date", PAST_DAY], kisEnv(sim, dir));
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `Not collected: flow ${PAST_DAY}, intraday ${PAST_DAY}: nothing to collect: the ` +
+          "watchlist is empty and no stock was rejected in the last 7 days",
+      ),
+    );
+    await using archivist = await Archivist.open(`${dir}/archivist.db`);
+    const runs = await archivist.listRuns();
+    assert.deepEqual(runs.map((r) => `${r.job} ${r.status} ${r.stocks_done}`), [
+      "daily succeeded 1",
+    ]);
+    assert.equal((await archivist.dailyPriceSpan("005930"))?.last, PAST_DAY);
+  });
+});
+
 Deno.test("collect CLI: credentials KIS refuses are a configuration error (exit 2), recorded", async () => {
   await withSim(async (sim, dir) => {
     const refused = await collect(dir, ["intraday", "--date", PAST_DAY, "--codes", "005930"], {

@@ -23,6 +23,11 @@ Deno.test("schedule CLI: each job's KST schedule, Deno.cron UTC expression and n
     intraday,
     /^intraday\s+16:05 Mon–Fri\s+5 7 \* \* MON-FRI\s+\d{4}-\d{2}-\d{2}T16:05:00\+09:00$/,
   );
+  assert.match(
+    stdout,
+    /^daily\s+16:10 Mon–Fri\s+10 7 \* \* MON-FRI\s+\d{4}-\d{2}-\d{2}T16:10:00\+09:00$/m,
+  );
+  assert.equal(lines.filter((l) => /Mon–Fri/.test(l)).length, 3, "three jobs");
   const next = new Date(intraday.split(/\s+/).at(-1)!);
   assert.ok(
     next > new Date() && +next - Date.now() < 4 * 86_400_000,
@@ -37,8 +42,12 @@ Deno.test("schedule CLI: a bad time is a configuration error (exit 2)", async ()
 });
 
 Deno.test("schedule CLI: a job switched off is listed as off", async () => {
-  const { code, stdout, stderr } = await schedule({ ARCHIVIST_INTRADAY_ENABLED: "false" });
+  const { code, stdout, stderr } = await schedule({
+    ARCHIVIST_INTRADAY_ENABLED: "false",
+    ARCHIVIST_DAILY_ENABLED: "false",
+  });
   assert.equal(code, 0, stderr);
   assert.match(stdout, /^flow\s+16:00 Mon–Fri/m);
   assert.match(stdout, /^intraday\s+off\s+-\s+\(ARCHIVIST_INTRADAY_ENABLED=false\)$/m);
+  assert.match(stdout, /^daily\s+off\s+-\s+\(ARCHIVIST_DAILY_ENABLED=false\)$/m);
 });

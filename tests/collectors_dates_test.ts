@@ -37,6 +37,8 @@ Deno.test("latestReadyTradeDate: bars from the 15:30 close, flows from 15:40 KST
   for (const [instant, intraday, flow] of cases) {
     assert.equal(latestReadyTradeDate("intraday", at(instant), calendar()), intraday, instant);
     assert.equal(latestReadyTradeDate("flow", at(instant), calendar()), flow, instant);
+    // A day's candle is taken no earlier than its flows.
+    assert.equal(latestReadyTradeDate("daily", at(instant), calendar()), flow, instant);
   }
   const day = calendar().session("2026-11-25");
   assert.equal(isReady("flow", day, at("2026-11-25T06:39:59Z")), false);
@@ -54,6 +56,7 @@ Deno.test("readiness follows each day's close: CSAT 16:30, a declared late close
   ]);
   assert.equal(readyKst("intraday", csat), "16:30");
   assert.equal(readyKst("flow", csat), "16:40");
+  assert.equal(readyKst("daily", csat), "16:40", "the candle waits for the 16:30 auction");
   assert.equal(
     latestReadyTradeDate("intraday", at("2026-11-19T16:05:00+09:00"), calendar()),
     "2026-11-18",
