@@ -1,6 +1,7 @@
 /**
- * The scheduled jobs: market flows at `config.schedule.flow` (16:00 KST) and minute bars at
- * `config.schedule.intraday` (16:05 KST), Monday to Friday. `Deno.cron` reads UTC, so each KST
+ * The scheduled jobs: market flows at `config.schedule.flow` (16:00 KST), minute bars at
+ * `config.schedule.intraday` (16:05 KST) and daily candles at `config.schedule.daily` (16:10 KST),
+ * Monday to Friday, each unless switched off. `Deno.cron` reads UTC, so each KST
  * time becomes a UTC cron expression; when the conversion crosses midnight the weekdays move back
  * a day (08:30 KST Mon–Fri = `30 23 * * SUN-THU`).
  *

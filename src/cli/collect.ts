@@ -3,9 +3,10 @@
  * [--refetch] [--dry-run]`: one ad-hoc collection, then exit.
  *
  * Default day: per job, the latest trading day whose data is final (minute bars from that day's
- * close — 15:30, 16:30 on a CSAT day —, flows and daily candles ten minutes later). `--from/--to` is a backfill over
- * the trading days in between; a date after today is a usage error. Stocks whose data of a day is
- * already stored are not fetched again unless `--refetch` (to pick up KIS's corrections).
+ * close — 15:30, 16:30 on a CSAT day —, flows and daily candles ten minutes later). `--from/--to`
+ * is a backfill over the trading days in between; a date after today is a usage error. Stocks
+ * whose data of a day is already stored are not fetched again unless `--refetch` (to pick up KIS's
+ * corrections).
  * Exit 0 when every stock was collected (closed days included), 1 when some stock failed or a day
  * could not be collected now (all recorded), 2 on a usage or configuration error (nothing to
  * collect, a day KIS cannot serve with these keys, refused credentials).
