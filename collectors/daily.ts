@@ -15,6 +15,7 @@
  * @module
  */
 import type { Archivist } from "../db/archivist.ts";
+import { candleValuesOf } from "../db/candles.ts";
 import { TradingDays } from "../db/outcomes.ts";
 import type { DailyPrice, DailyPriceRow } from "../db/schema.ts";
 import { type DailyCandle, plannedDailyPages } from "../src/kis/mod.ts";
@@ -34,12 +35,7 @@ export function dailyPriceRowsOf(stockCode: string, candles: readonly DailyCandl
   return candles.map((candle) => ({
     stock_code: stockCode,
     trade_date: candle.tradeDate,
-    open: candle.open,
-    high: candle.high,
-    low: candle.low,
-    close: candle.close,
-    volume: candle.volume,
-    value: candle.value,
+    ...candleValuesOf(candle),
   }));
 }
 

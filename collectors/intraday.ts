@@ -11,6 +11,7 @@
  * @module
  */
 import type { Archivist } from "../db/archivist.ts";
+import { candleValuesOf } from "../db/candles.ts";
 import type { StockMinutePrice } from "../db/schema.ts";
 import type { MinuteCandle, SessionWindow } from "../src/kis/mod.ts";
 import { kstTime } from "../src/time.ts";
@@ -25,12 +26,7 @@ export function minutePriceRowsOf(
   return candles.map((candle) => ({
     stock_code: stockCode,
     bar_time: candle.barTime,
-    open: candle.open,
-    high: candle.high,
-    low: candle.low,
-    close: candle.close,
-    volume: candle.volume,
-    value: candle.value,
+    ...candleValuesOf(candle),
   }));
 }
 

@@ -11,6 +11,13 @@ export const CANDLE_VALUES = ["open", "high", "low", "close", "volume", "value"]
 /** A bar or candle's values. */
 export type CandleValues = Record<typeof CANDLE_VALUES[number], number>;
 
+/** The values of a bar or candle, without whatever else it carries (its date or time). */
+export function candleValuesOf(candle: CandleValues): CandleValues {
+  return Object.fromEntries(
+    CANDLE_VALUES.map((column) => [column, candle[column]]),
+  ) as CandleValues;
+}
+
 /**
  * Refuses, for `operation`, values that are not non-negative integers or prices that are not
  * 0 < low ≤ open, close ≤ high, naming the field under `where` (e.g. `bars[3]`).

@@ -6,6 +6,7 @@
  */
 import { Archivist } from "../db/archivist.ts";
 import type { CollectorDeps } from "../collectors/run.ts";
+import { candleValuesOf } from "../db/candles.ts";
 import type { StockMinutePrice } from "../db/schema.ts";
 import { KisClient } from "../src/kis/mod.ts";
 import { sessionBars } from "../src/sim/market.ts";
@@ -25,12 +26,7 @@ export function truthRows(code: string, day: string): StockMinutePrice[] {
   return sessionBars(code, day).map((bar) => ({
     stock_code: code,
     bar_time: barTimeOf(day, bar.time),
-    open: bar.open,
-    high: bar.high,
-    low: bar.low,
-    close: bar.close,
-    volume: bar.volume,
-    value: bar.value,
+    ...candleValuesOf(bar),
   }));
 }
 

@@ -8,6 +8,20 @@ import { sessionBars, SIM_HALTED_STOCK_CODE } from "../src/sim/market.ts";
 import { DEMO_VIRTUAL_APP_KEY, DEMO_VIRTUAL_APP_SECRET } from "../src/sim/server.ts";
 import { realClient, SIM_CLOCK, withSim } from "./fixtures/kis_sim.ts";
 
+/** The candle a day's whole session of simulated minute bars sums up to. */
+function candleOfSession(stockCode: string, tradeDate: string) {
+  const bars = sessionBars(stockCode, tradeDate);
+  return {
+    tradeDate,
+    open: bars[0].open,
+    high: Math.max(...bars.map((b) => b.high)),
+    low: Math.min(...bars.map((b) => b.low)),
+    close: bars.at(-1)!.close,
+    volume: bars.reduce((n, b) => n + b.volume, 0),
+    value: bars.at(-1)!.cumulativeValue,
+  };
+}
+
 Deno.test("daily candles: 120 trading days in two calls, ascending, equal to the session's bars", async () => {
   await withSim(async (sim, dir) => {
     const client = realClient(sim, `${dir}/token.json`);
@@ -17,17 +31,8 @@ Deno.test("daily candles: 120 trading days in two calls, ascending, equal to the
     assert.ok(candles.every((c, i) => i === 0 || candles[i - 1].tradeDate < c.tradeDate));
     assert.equal(candles[0].tradeDate, "2026-06-01");
     assert.equal(candles.at(-1)!.tradeDate, "2026-11-25");
-    const bars = sessionBars("005930", "2026-11-24");
     const day = candles.find((c) => c.tradeDate === "2026-11-24")!;
-    assert.deepEqual(day, {
-      tradeDate: "2026-11-24",
-      open: bars[0].open,
-      high: Math.max(...bars.map((b) => b.high)),
-      low: Math.min(...bars.map((b) => b.low)),
-      close: bars.at(-1)!.close,
-      volume: bars.reduce((n, b) => n + b.volume, 0),
-      value: bars.at(-1)!.cumulativeValue,
-    });
+    assert.deepEqual(day, candleOfSession("005930", "2026-11-24"));
   });
 });
 
@@ -220,18 +225,9 @@ Deno.test("daily candles: a halted stock's days are flat at the previous close; 
     // 2026-11-19 (CSAT) closes at 16:30 and 2026-11-05 at 16:00 (a delayed close): each candle
     // is its whole session, the closing auction's price and volume included.
     for (const [day, close] of [["2026-11-19", "163000"], ["2026-11-05", "160000"]]) {
-      const bars = sessionBars("005930", day);
-      assert.equal(bars.at(-1)!.time, close);
+      assert.equal(sessionBars("005930", day).at(-1)!.time, close);
       const [candle] = await client.dailyCandles("005930", day, day);
-      assert.deepEqual(candle, {
-        tradeDate: day,
-        open: bars[0].open,
-        high: Math.max(...bars.map((b) => b.high)),
-        low: Math.min(...bars.map((b) => b.low)),
-        close: bars.at(-1)!.close,
-        volume: bars.reduce((n, b) => n + b.volume, 0),
-        value: bars.at(-1)!.cumulativeValue,
-      }, day);
+      assert.deepEqual(candle, candleOfSession("005930", day), day);
     }
   });
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { candleValuesOf } from "../db/candles.ts";
 import {
   fetchSessionRows,
   LATEST_ANCHOR,
@@ -175,12 +176,7 @@ function withSimClient(
 function expected(tradeDate: string, truth: readonly SimMinuteBar[]) {
   return truth.map((bar) => ({
     barTime: barTimeOf(tradeDate, bar.time),
-    open: bar.open,
-    high: bar.high,
-    low: bar.low,
-    close: bar.close,
-    volume: bar.volume,
-    value: bar.value,
+    ...candleValuesOf(bar),
   }));
 }
 
