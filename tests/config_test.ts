@@ -12,8 +12,8 @@ Deno.test("config: defaults follow the contract", () => {
   assert.equal(config.kis, undefined);
   assert.deepEqual(config.schedule, { flow: "16:00", intraday: "16:05" });
   assert.equal(config.catchUpDays, 5);
-  assert.equal(config.sync, "normal");
-  assert.equal(parseConfig({ ARCHIVIST_SYNC: "full" }).sync, "full");
+  assert.equal(config.sync, "full");
+  assert.equal(parseConfig({ ARCHIVIST_SYNC: "normal" }).sync, "normal");
 });
 
 Deno.test("config: KIS settings default by environment", () => {

@@ -5,6 +5,8 @@
  * @module
  */
 import type { Archivist } from "../../db/archivist.ts";
+import type { AllowedHosts } from "./host_check.ts";
+import type { Metrics } from "./metrics.ts";
 
 /** What the app serves and how. */
 export interface AppOptions {
@@ -16,4 +18,8 @@ export interface AppOptions {
   readonly now?: () => Date;
   /** Whether collection runs in this process, shown in `/health`. */
   readonly collection?: () => { enabled: boolean; reason?: string };
+  /** The `Host` names every route answers (DNS rebinding); give the same to `serveHttp`. */
+  readonly hosts: AllowedHosts;
+  /** The metrics `/metrics` shows; default: metrics of the archive alone (no KIS client). */
+  readonly metrics?: Metrics;
 }

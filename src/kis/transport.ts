@@ -82,6 +82,10 @@ export interface KisStats {
   readonly retries: number;
   /** Requests sent per tr_id. */
   readonly byTrId: Readonly<Record<string, number>>;
+  /** Retries per tr_id (for `/metrics`). */
+  readonly retriesByTrId: Readonly<Record<string, number>>;
+  /** Answers `EGW00201` (over the per-second limit) per tr_id (for `/metrics`). */
+  readonly rateLimitedByTrId: Readonly<Record<string, number>>;
 }
 
 type Verdict<T> =
@@ -93,6 +97,8 @@ type Verdict<T> =
 export class KisTransport {
   readonly #options: KisTransportOptions;
   readonly #byTrId: Record<string, number> = {};
+  readonly #retriesByTrId: Record<string, number> = {};
+  readonly #rateLimitedByTrId: Record<string, number> = {};
   #calls = 0;
   #retries = 0;
 
@@ -102,7 +108,13 @@ export class KisTransport {
 
   /** Live counters. */
   get stats(): KisStats {
-    return { calls: this.#calls, retries: this.#retries, byTrId: { ...this.#byTrId } };
+    return {
+      calls: this.#calls,
+      retries: this.#retries,
+      byTrId: { ...this.#byTrId },
+      retriesByTrId: { ...this.#retriesByTrId },
+      rateLimitedByTrId: { ...this.#rateLimitedByTrId },
+    };
   }
 
   /** Sends `request` until it succeeds, fails for good, or retries run out. */
@@ -112,7 +124,10 @@ export class KisTransport {
     let tokenReplaced = false;
     let lastProblem = "";
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
-      if (attempt > 1) this.#retries++;
+      if (attempt > 1) {
+        this.#retries++;
+        this.#retriesByTrId[trId] = (this.#retriesByTrId[trId] ?? 0) + 1;
+      }
       const token = await tokens.token();
       const verdict = await this.#attempt(request, token);
       if (verdict.kind === "ok") return verdict.value;
@@ -170,7 +185,11 @@ export class KisTransport {
       }
       throw error;
     }
-    return judge(trId, response, request.schema);
+    const verdict = judge(trId, response, request.schema);
+    if (verdict.kind === "retry" && verdict.problem.startsWith("EGW00201")) {
+      this.#rateLimitedByTrId[trId] = (this.#rateLimitedByTrId[trId] ?? 0) + 1;
+    }
+    return verdict;
   }
 }
 
