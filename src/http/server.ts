@@ -72,6 +72,40 @@ export interface ServeOptions {
   readonly timeouts?: { readonly headerMs?: number; readonly bodyMs?: number; idleMs?: number };
 }
 
+/** Bodies above this size are handled {@link LARGE_BODY_SLOTS} at a time. */
+export const LARGE_BODY_BYTES = 64 * 1024;
+/**
+ * How many large bodies are parsed, validated and stored at once: their transient memory (the
+ * parsed document, validation issues) is several times their size, so the peak stays bounded
+ * however many arrive together. Scout's usual entries are a few kilobytes and never wait.
+ */
+export const LARGE_BODY_SLOTS = 2;
+
+/** A counting semaphore: at most `slots` holders at once, the others wait in order. */
+class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(slots: number) {
+    this.#free = slots;
+  }
+
+  async take(): Promise<Disposable> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    let released = false;
+    return {
+      [Symbol.dispose]: () => {
+        if (released) return;
+        released = true;
+        const next = this.#waiting.shift();
+        if (next) next();
+        else this.#free++;
+      },
+    };
+  }
+}
+
 /** One connection's state: a timer that closes it, and whether a request is being answered. */
 interface Connection {
   timer?: ReturnType<typeof setTimeout>;
@@ -120,6 +154,9 @@ async function answer(response: Response, outgoing: ServerResponse): Promise<voi
     headers[name] = name === "set-cookie" ? response.headers.getSetCookie() : value;
   });
   const body = response.body ? new Uint8Array(await response.arrayBuffer()) : undefined;
+  if (response.status !== 204 && response.status !== 304) {
+    headers["content-length"] = String(body?.byteLength ?? 0);
+  }
   outgoing.writeHead(response.status, headers);
   outgoing.end(body);
 }
@@ -134,6 +171,7 @@ export async function serveHttp(app: ServableApp, options: ServeOptions): Promis
   const bodyMs = options.timeouts?.bodyMs ?? BODY_TIMEOUT_MS;
   const idleMs = options.timeouts?.idleMs ?? IDLE_TIMEOUT_MS;
   const connections = new Map<Socket, Connection>();
+  const largeBodies = new Slots(LARGE_BODY_SLOTS);
   let stopping = false;
 
   const closeAfter = (socket: Socket, ms: number, why: string) => {
@@ -183,13 +221,23 @@ export async function serveHttp(app: ServableApp, options: ServeOptions): Promis
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    // A large body is read only while it holds a slot: the others wait, unread, in the kernel.
+    let slot: Promise<Disposable> | undefined;
     incoming.on("data", (chunk: Buffer) => {
       // Past the limit the rest is only drained: the app answers 413 from what it got.
       if (size > MAX_BODY_BYTES) return;
       chunks.push(chunk);
       size += chunk.length;
+      if (size > LARGE_BODY_BYTES && !slot) {
+        incoming.pause();
+        slot = largeBodies.take();
+        void slot.then(() => incoming.resume());
+      }
     });
-    incoming.on("end", () => void respond(Buffer.concat(chunks, size)));
+    incoming.on("end", async () => {
+      using _held = await slot;
+      await respond(Buffer.concat(chunks, size));
+    });
   });
   server.on("connection", (socket: Socket) => {
     connections.set(socket, { busy: false });
