@@ -93,9 +93,8 @@ export async function startCommand(
       );
     }
     getLogger("archive").warning(
-      "{problem}: reads are served, every write is refused. Make the file and its folder writable " +
-        "and restart to accept writes.",
-      { problem },
+      `${problem}: reads are served, every write is refused. Make the file and its folder ` +
+        "writable and restart to accept writes.",
     );
   }
   return {

@@ -38,8 +38,9 @@ export function parseWatchlistCsv(text: string): { stock_code: string; stock_nam
 
 async function withArchive<T>(
   work: (command: Awaited<ReturnType<typeof startCommand>>) => Promise<T>,
+  writes: "required" | "optional" = "required",
 ) {
-  await using command = await startCommand("watchlist.jsonl");
+  await using command = await startCommand("watchlist.jsonl", { writes });
   return await work(command);
 }
 
@@ -66,7 +67,7 @@ program.command("list").description("print the watchlist")
         );
       }
       console.log(`${entries.length} entr${entries.length === 1 ? "y" : "ies"}`);
-    })
+    }, "optional")
   );
 
 program.command("add").description("add or re-activate a stock")

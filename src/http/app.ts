@@ -177,7 +177,9 @@ export function createApp(options: AppOptions): OpenAPIHono {
   );
   app.onError((error, c) => {
     const { problem, headers } = problemFor(error);
-    if (problem.status >= 500) {
+    // The Archivist logs its own failures once, with their context; only the unexpected is new.
+    const logged = error instanceof ArchiveWriteError || error instanceof ArchiveNotSyncedError;
+    if (problem.status >= 500 && !logged) {
       log.error("{method} {path} failed: {error}", {
         method: c.req.method,
         path: c.req.path,
