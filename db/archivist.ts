@@ -45,19 +45,30 @@ import {
   WriteLockTimeoutError,
 } from "./group_commit.ts";
 import type { IdempotencyOptions } from "./idempotency.ts";
-import { acquireLeaseIn, releaseLeaseIn, renewLeaseIn } from "./lease.ts";
+import {
+  acquireLeaseIn,
+  leaseHolder,
+  releaseLeaseIn,
+  renewLeaseIn,
+  takeOverLeaseIn,
+} from "./lease.ts";
 import { calendarFetchedAt, MarketCalendar, saveMarketCalendarIn } from "./market_calendar.ts";
 import { waitWhileBusy } from "./lock_wait.ts";
 import {
   appliedMigrations,
-  MIGRATIONS,
   migrateToLatest,
   type MigrationOutcome,
+  MIGRATIONS,
   SCHEMA_VERSION,
 } from "./migrations.ts";
 import { minuteBars, upsertMinuteBarsIn, validateMinuteBar } from "./minute_bars.ts";
 import type { Page } from "./paging.ts";
-import { PRUNE_BATCH_ROWS, pruneBatchIn, type PruneCutoffs, type PruneReport } from "./retention.ts";
+import {
+  PRUNE_BATCH_ROWS,
+  pruneBatchIn,
+  type PruneCutoffs,
+  type PruneReport,
+} from "./retention.ts";
 import type {
   CollectionJob,
   CollectionRunRow,
@@ -372,7 +383,11 @@ export class Archivist implements AsyncDisposable {
       }
       if (error instanceof CommitNotSyncedError) {
         this.#failing("sync", error.cause);
-        log.error("{operation} was stored but not synced: {error}", { operation, ...context, error });
+        log.error("{operation} was stored but not synced: {error}", {
+          operation,
+          ...context,
+          error,
+        });
         throw new ArchiveNotSyncedError(operation, error.value, error.cause);
       }
       const fault = sqliteFault(error);
@@ -699,6 +714,20 @@ export class Archivist implements AsyncDisposable {
       "renewLease",
       { name, holder },
       (trx) => renewLeaseIn(trx, name, holder, ttlMs),
+    );
+  }
+
+  /** Who holds the lease `name` now, if anyone (its expiry aside). */
+  leaseHolder(name: string): Promise<string | undefined> {
+    return leaseHolder(this.#db, name);
+  }
+
+  /** Takes the lease from `gone`, a holder found dead; false when another took it meanwhile. */
+  takeOverLease(name: string, gone: string, holder: string, ttlMs: number): Promise<boolean> {
+    return this.#write(
+      "takeOverLease",
+      { name, gone, holder },
+      (trx) => takeOverLeaseIn(trx, name, gone, holder, ttlMs),
     );
   }
 
