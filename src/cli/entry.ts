@@ -8,6 +8,7 @@ import process from "node:process";
 import { ArchiveFileError, Archivist } from "../../db/archivist.ts";
 import { SchemaTooNewError } from "../../db/migrations.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
+import { tokenCacheProblem } from "../kis/token.ts";
 import { getLogger, setupLogging } from "../log.ts";
 
 /** Exit code of a usage or configuration error (contract.md). */
@@ -56,6 +57,8 @@ export async function startCommand(
 ): Promise<CommandContext> {
   createPrivateFiles();
   const config = await loadConfig().catch(exitOnUsageError);
+  const cacheProblem = config.kis && await tokenCacheProblem(config.kis.tokenCachePath);
+  if (cacheProblem) exitOnUsageError(new ConfigError([`KIS_TOKEN_CACHE: ${cacheProblem}`]));
   const logging = await setupLogging({
     logDir: config.logDir,
     fileName: logFile,
