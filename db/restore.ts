@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { MIGRATIONS } from "./migrations.ts";
 import { ARCHIVE_APPLICATION_ID } from "./sqlite_file.ts";
@@ -72,7 +73,9 @@ export function checkBackup(backupPath: string): RestoreResult["entries"] {
     };
   } catch (error) {
     if (error instanceof RestoreError) throw error;
-    throw new RestoreError(`${backupPath} cannot be read as an archive: ${(error as Error).message}`);
+    throw new RestoreError(
+      `${backupPath} cannot be read as an archive: ${(error as Error).message}`,
+    );
   } finally {
     db.close();
   }
@@ -125,6 +128,7 @@ export async function restoreArchive(
   stamp: string,
 ): Promise<RestoreResult> {
   const entries = checkBackup(backupPath);
+  await Deno.mkdir(dirname(databasePath), { recursive: true, mode: 0o700 });
   const staged = `${databasePath}.restoring`;
   await Deno.copyFile(backupPath, staged);
   try {
