@@ -1,35 +1,8 @@
 import assert from "node:assert/strict";
 import { ORIGINAL_DECISION, readProblem, startTestApi } from "./fixtures/http_harness.ts";
+import { holdWriteLock } from "./fixtures/lock_holder.ts";
 
 const HOLD_SECONDS = 3;
-
-/** A real second process (Python's sqlite3, as a SQLite browser would) holding the write lock. */
-async function holdWriteLock(dbPath: string, seconds: number) {
-  const child = new Deno.Command("python3", {
-    args: [
-      "-c",
-      `import sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1], isolation_level=None)
-db.execute("BEGIN IMMEDIATE")
-db.execute("INSERT INTO watchlist (stock_code, stock_name) VALUES ('000660', 'held')")
-print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
-db.execute("ROLLBACK")`,
-      dbPath,
-      String(seconds),
-    ],
-    stdout: "piped",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let printed = "";
-  while (!printed.includes("locked")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`python3 did not take the lock: ${printed}`);
-    printed += value;
-  }
-  reader.releaseLock();
-  return { lockedAt: performance.now(), done: child.status, child };
-}
 
 async function timed(request: Promise<Response>): Promise<{ ms: number; status: number }> {
   const started = performance.now();
