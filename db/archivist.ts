@@ -221,6 +221,7 @@ export class Archivist implements AsyncDisposable {
       isBusy: isBusyError,
       lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
       onCommit: (writes) => this.#observers.forEach((o) => o.commit?.(writes)),
+      execute: (statement) => opened.sqlite.connection.exec(statement),
     });
     this.migration = migration;
     this.#calendar = calendar;

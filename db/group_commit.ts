@@ -64,6 +64,12 @@ export interface GroupCommitOptions {
   readonly lockTimeoutMs?: number;
   /** Called after each commit with the number of writes it stored (for metrics). */
   readonly onCommit?: (writes: number) => void;
+  /**
+   * Runs a statement on the connection of the transaction in progress, without the query builder
+   * (the savepoints around each write); default: through Kysely. The SQLite archive runs them
+   * directly: through Kysely they doubled the cost of a write.
+   */
+  readonly execute?: (sql: string) => void;
 }
 
 /** Commits and syncs made so far. */
@@ -111,6 +117,7 @@ export class GroupCommit<DB> {
   readonly #isBusy: (error: unknown) => boolean;
   readonly #lockTimeoutMs: number;
   readonly #onCommit?: (writes: number) => void;
+  readonly #execute?: (sql: string) => void;
   #queue: PendingWrite<DB>[] = [];
   #draining: Promise<void> | undefined;
   #committed: CommittedWrite[] = [];
@@ -126,6 +133,7 @@ export class GroupCommit<DB> {
     this.#isBusy = options.isBusy ?? (() => false);
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     this.#onCommit = options.onCommit;
+    this.#execute = options.execute;
   }
 
   /** Commits and syncs so far. */
@@ -177,7 +185,8 @@ export class GroupCommit<DB> {
       try {
         await this.#db.transaction().execute(async (trx) => {
           began = true;
-          for (const write of group) outcomes.push(await runInSavepoint(trx, write));
+          const execute = this.#execute ?? ((statement: string) => sql.raw(statement).execute(trx));
+          for (const write of group) outcomes.push(await runInSavepoint(trx, write, execute));
         });
       } catch (error) {
         if (!began && this.#isBusy(error)) {
@@ -255,16 +264,17 @@ export class GroupCommit<DB> {
 async function runInSavepoint<DB>(
   trx: Transaction<DB>,
   write: PendingWrite<DB>,
+  execute: (statement: string) => unknown,
 ): Promise<Outcome> {
-  await sql`SAVEPOINT write`.execute(trx);
+  await execute("SAVEPOINT write");
   try {
     const value = await write.work(trx);
-    await sql`RELEASE write`.execute(trx);
+    await execute("RELEASE write");
     return { ok: true, value };
   } catch (error) {
     try {
-      await sql`ROLLBACK TO write`.execute(trx);
-      await sql`RELEASE write`.execute(trx);
+      await execute("ROLLBACK TO write");
+      await execute("RELEASE write");
     } catch {
       throw error;
     }

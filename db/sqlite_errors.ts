@@ -19,7 +19,10 @@ export type SqliteFault = "busy" | "corrupt" | "full" | "read-only" | "io" | "ca
 
 const FAULT_MESSAGES: readonly (readonly [RegExp, SqliteFault])[] = [
   [/^database is locked\b/, "busy"],
-  [/^database disk image is malformed|^file is not a database|^malformed database schema/, "corrupt"],
+  [
+    /^database disk image is malformed|^file is not a database|^malformed database schema/,
+    "corrupt",
+  ],
   [/^database or disk is full\b/, "full"],
   [/^attempt to write a readonly database\b/, "read-only"],
   [/^disk I\/O error\b/, "io"],

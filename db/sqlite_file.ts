@@ -224,9 +224,10 @@ export function inspectArchive(path: string, state: ArchiveFileState): ArchiveId
       "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
     ).all() as { name: string }[]).map((row) => row.name);
     if (applicationId !== ARCHIVE_APPLICATION_ID && applicationId !== 0) {
-      throw foreignFile(path, `it is marked as another application's file (application_id ${
-        applicationId.toString(16)
-      })`);
+      throw foreignFile(
+        path,
+        `it is marked as another application's file (application_id ${applicationId.toString(16)})`,
+      );
     }
     // An archive made before archives were marked has Kysely's migration table and the ledger.
     const olderArchive = tables.includes("kysely_migration") &&

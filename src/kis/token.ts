@@ -272,7 +272,9 @@ async function readCache(path: string): Promise<TokenCacheFile> {
 export async function tokenCacheProblem(path: string): Promise<string | undefined> {
   try {
     const info = await Deno.stat(path);
-    if (info.isDirectory) return `${path} is a folder; point it at a file, e.g. ${path}/kis-token.json`;
+    if (info.isDirectory) {
+      return `${path} is a folder; point it at a file, e.g. ${path}/kis-token.json`;
+    }
     if (!info.isFile) return `${path} is not a regular file`;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
