@@ -9,6 +9,7 @@
 import { basename, join } from "node:path";
 import { kstIso } from "../src/time.ts";
 import type { BackupAnswer, BackupJob } from "./backup_worker.ts";
+import { pathExists } from "./sqlite_file.ts";
 
 /** A backup failed; nothing was put in the backup folder. */
 export class BackupError extends Error {
@@ -120,7 +121,7 @@ export async function backupArchive(
     );
   }
   let name = backupFileName(databasePath, (options.now ?? (() => new Date()))());
-  for (let n = 2; await exists(join(folder, name)); n++) {
+  for (let n = 2; await pathExists(join(folder, name)); n++) {
     name = name.replace(/(-\d+)?\.db$/, `-${n}.db`);
   }
   const path = join(folder, name);
@@ -155,11 +156,3 @@ export async function backupArchive(
   };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

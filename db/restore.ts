@@ -9,7 +9,7 @@
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { MIGRATIONS } from "./migrations.ts";
-import { ARCHIVE_APPLICATION_ID } from "./sqlite_file.ts";
+import { ARCHIVE_APPLICATION_ID, pathExists } from "./sqlite_file.ts";
 
 /** A restore was refused; nothing was changed. */
 export class RestoreError extends Error {
@@ -81,14 +81,6 @@ export function checkBackup(backupPath: string): RestoreResult["entries"] {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Takes the archive at `databasePath` for this process alone, folding its write-ahead log into
@@ -140,7 +132,7 @@ export async function restoreArchive(
     throw error;
   }
   let previous: string | undefined;
-  if (await exists(databasePath)) {
+  if (await pathExists(databasePath)) {
     let held: DatabaseSync;
     try {
       held = takeArchive(databasePath);
@@ -153,7 +145,7 @@ export async function restoreArchive(
     previous = `${databasePath}.replaced-${stamp}`;
     await Deno.rename(databasePath, previous);
     for (const suffix of ["-wal", "-shm"]) {
-      if (await exists(databasePath + suffix)) {
+      if (await pathExists(databasePath + suffix)) {
         await Deno.rename(databasePath + suffix, previous + suffix);
       }
     }

@@ -191,6 +191,16 @@ async function isWritable(path: string): Promise<boolean> {
   }
 }
 
+/** Whether something (a file, a folder, a link) is at `path`. */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** What {@link inspectArchive} found in an opened file. */
 export interface ArchiveIdentity {
   /** The file carries no mark yet (new, or made before archives were marked): mark it. */

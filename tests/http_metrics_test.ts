@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { KisStats } from "../src/kis/mod.ts";
 import { Metrics } from "../src/http/metrics.ts";
 import { ORIGINAL_DECISION, startTestApi } from "./fixtures/http_harness.ts";
+import { recordFinishedRun } from "./helpers.ts";
 
 const TOKEN = "metrics-token-0123456789";
 
@@ -24,32 +25,12 @@ Deno.test("GET /metrics: Prometheus text with requests, writes, KIS calls and ru
     metricsFor: (archivist) => new Metrics({ archivist, kis: () => kis }),
   });
   const { archivist } = api;
-  const flowRun = await archivist.startRun({
-    job: "flow",
-    tradeDate: "2026-11-25",
-    trigger: "schedule",
-    stocksTotal: 2,
-  });
-  await archivist.finishRun(flowRun, {
-    status: "succeeded",
-    stocksDone: 2,
-    stocksFailed: 0,
-    rowsWritten: 2,
-    kisCalls: 4,
-  });
-  const intraday = await archivist.startRun({
+  await recordFinishedRun(archivist, { job: "flow", tradeDate: "2026-11-25", status: "succeeded" });
+  await recordFinishedRun(archivist, {
     job: "intraday",
     tradeDate: "2026-11-25",
-    trigger: "schedule",
-    stocksTotal: 2,
-  });
-  await archivist.finishRun(intraday, {
     status: "partial",
-    reason: "1 of 2 stocks failed",
-    stocksDone: 1,
-    stocksFailed: 1,
-    rowsWritten: 300,
-    kisCalls: 30,
+    failed: ["000660"],
   });
   const auth = { authorization: `Bearer ${TOKEN}` };
 
@@ -78,7 +59,11 @@ Deno.test("GET /metrics: Prometheus text with requests, writes, KIS calls and ru
   );
   assert.match(text, /# TYPE archivist_group_commit_batch_size histogram/);
   assert.ok(sample(text, "archivist_group_commit_batch_size_count")! >= 1);
-  assert.equal(sample(text, "archivist_group_commit_batch_size_sum"), 5 + 4, "5 posts + 4 runs");
+  assert.equal(
+    sample(text, "archivist_group_commit_batch_size_sum"),
+    5 + 5,
+    "5 posts, 5 run writes",
+  );
   assert.equal(sample(text, "archivist_write_failures_total"), 0);
   assert.equal(sample(text, "archivist_writes_failing"), 0);
   assert.equal(sample(text, 'archivist_kis_requests_total{tr_id="FHKST01010900"}'), 8);

@@ -4,7 +4,7 @@ import { Archivist } from "../db/archivist.ts";
 import { listBackups } from "../db/backup.ts";
 import { dailyUtcCron, runMaintenance } from "../src/maintenance.ts";
 import { barTimeOf } from "../src/time.ts";
-import { tempDir } from "./helpers.ts";
+import { recordFinishedRun, tempDir } from "./helpers.ts";
 
 const NOW = new Date("2026-11-26T09:00:00Z"); // 18:00 KST
 const OLD = new Date("2025-06-01T09:00:00Z"); // 543 days earlier
@@ -25,19 +25,11 @@ async function seed(dir: string): Promise<string> {
   for (const now of [OLD, NOW]) {
     await using archivist = await Archivist.open(path, { now: () => now });
     await archivist.logDecisions([DECISION], { key: `key-${now.getTime()}`, fingerprint: "f" });
-    const runId = await archivist.startRun({
+    await recordFinishedRun(archivist, {
       job: "flow",
       tradeDate: now.toISOString().slice(0, 10),
-      trigger: "schedule",
-      stocksTotal: 1,
-    });
-    await archivist.recordRunFailure(runId, "005930", "HTTP 500");
-    await archivist.finishRun(runId, {
       status: "partial",
-      stocksDone: 0,
-      stocksFailed: 1,
-      rowsWritten: 0,
-      kisCalls: 3,
+      failed: ["005930"],
     });
     const day = now.toISOString().slice(0, 10);
     await archivist.upsertMinuteBars([{

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { backupArchive, BackupError, listBackups } from "../../db/backup.ts";
-import { EXIT_USAGE, exitOnUsageError, startCommand } from "./entry.ts";
+import { runProgram, startCommand } from "./entry.ts";
 
 const EXIT_FAILED = 1;
 
@@ -52,11 +52,4 @@ const program = new Command("backup")
     }
   });
 
-if (import.meta.main) {
-  try {
-    await program.parseAsync(Deno.args, { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError) Deno.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
-    exitOnUsageError(error);
-  }
-}
+if (import.meta.main) await runProgram(program);

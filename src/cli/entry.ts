@@ -5,6 +5,7 @@
  * @module
  */
 import process from "node:process";
+import { type Command, CommanderError } from "commander";
 import { ArchiveFileError, Archivist } from "../../db/archivist.ts";
 import { SchemaTooNewError } from "../../db/migrations.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
@@ -120,4 +121,17 @@ export function exitOnUsageError(error: unknown): never {
     Deno.exit(EXIT_USAGE);
   }
   throw error;
+}
+
+/**
+ * Runs a commander program on this process's arguments: `--help` exits 0, a usage mistake 2 with
+ * commander's message, a configuration error 2 with its message; anything else is thrown.
+ */
+export async function runProgram(program: Command): Promise<void> {
+  try {
+    await program.parseAsync(Deno.args, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) Deno.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
+    exitOnUsageError(error);
+  }
 }

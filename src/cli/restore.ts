@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { restoreArchive, RestoreError } from "../../db/restore.ts";
 import { loadConfig } from "../config.ts";
 import { kstIso } from "../time.ts";
-import { createPrivateFiles, EXIT_USAGE, exitOnUsageError, UsageError } from "./entry.ts";
+import { createPrivateFiles, runProgram, UsageError } from "./entry.ts";
 
 const program = new Command("restore")
   .description(
@@ -37,11 +37,4 @@ const program = new Command("restore")
     }
   });
 
-if (import.meta.main) {
-  try {
-    await program.parseAsync(Deno.args, { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError) Deno.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
-    exitOnUsageError(error);
-  }
-}
+if (import.meta.main) await runProgram(program);

@@ -3,11 +3,11 @@
  *
  * @module
  */
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
 import { type WatchlistEntry, watchlistEntrySchema } from "../../db/entries.ts";
-import { EXIT_USAGE, exitOnUsageError, startCommand, UsageError } from "./entry.ts";
+import { runProgram, startCommand, UsageError } from "./entry.ts";
 
 /** Validates entries, naming the first bad one by its position. */
 function validEntries(rows: unknown[], where: (index: number) => string): WatchlistEntry[] {
@@ -124,13 +124,4 @@ program.command("import").description("add stocks from a CSV file of stock_code,
     })
   );
 
-if (import.meta.main) {
-  try {
-    await program.parseAsync(Deno.args, { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      Deno.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
-    }
-    exitOnUsageError(error);
-  }
-}
+if (import.meta.main) await runProgram(program);
