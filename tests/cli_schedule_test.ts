@@ -23,6 +23,10 @@ Deno.test("schedule CLI: each job's KST schedule, Deno.cron UTC expression and n
     intraday,
     /^intraday\s+16:05 Mon–Fri\s+5 7 \* \* 1-5\s+\d{4}-\d{2}-\d{2}T16:05:00\+09:00$/,
   );
+  assert.match(
+    lines.find((l) => l.startsWith("maintenance"))!,
+    /^maintenance\s+18:00 daily\s+0 9 \* \* \*\s+\d{4}-\d{2}-\d{2}T18:00:00\+09:00$/,
+  );
   const next = new Date(intraday.split(/\s+/).at(-1)!);
   assert.ok(
     next > new Date() && +next - Date.now() < 4 * 86_400_000,
