@@ -47,8 +47,10 @@ function sourcedCounter<L extends string>(
   });
 }
 
-function byTrId(counts: Readonly<Record<string, number>>): [Record<"tr_id", string>, number][] {
-  return Object.entries(counts).map(([trId, value]) => [{ tr_id: trId }, value]);
+function byTrId(
+  counts: Readonly<Record<string, number>> | undefined,
+): [Record<"tr_id", string>, number][] {
+  return Object.entries(counts ?? {}).map(([trId, value]) => [{ tr_id: trId }, value]);
 }
 
 /** The metrics of one service: fed by the app's requests and the archive, read at each scrape. */

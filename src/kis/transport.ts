@@ -83,9 +83,9 @@ export interface KisStats {
   /** Requests sent per tr_id. */
   readonly byTrId: Readonly<Record<string, number>>;
   /** Retries per tr_id (for `/metrics`). */
-  readonly retriesByTrId: Readonly<Record<string, number>>;
+  readonly retriesByTrId?: Readonly<Record<string, number>>;
   /** Answers `EGW00201` (over the per-second limit) per tr_id (for `/metrics`). */
-  readonly rateLimitedByTrId: Readonly<Record<string, number>>;
+  readonly rateLimitedByTrId?: Readonly<Record<string, number>>;
 }
 
 type Verdict<T> =
