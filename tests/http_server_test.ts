@@ -69,3 +69,34 @@ Deno.test("server: an idle keep-alive connection is closed; a slow body too", as
   assert.ok(slowClosed !== null, "a body that never completes does not hold the connection");
   assert.equal(server.connections, 0);
 });
+
+Deno.test("server: clients that leave in the middle of large bodies do not block the next ones", async () => {
+  let answered = 0;
+  await using server = await serveHttp({
+    fetch: async (request) => {
+      answered++;
+      return new Response(String((await request.arrayBuffer()).byteLength));
+    },
+  }, { hostname: "127.0.0.1", port: 0, tokenRequired: false });
+  const head = (length: number) =>
+    new TextEncoder().encode(
+      `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${length}\r\n\r\n`,
+    );
+  // Four large uploads that stop half way and hang up (more than the two large-body slots).
+  for (let i = 0; i < 4; i++) {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await conn.write(head(500_000));
+    await conn.write(new Uint8Array(200_000));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    conn.close();
+  }
+  const body = new Uint8Array(300_000);
+  const response = await fetch(server.url, {
+    method: "POST",
+    body,
+    signal: AbortSignal.timeout(5_000),
+  });
+  assert.equal(await response.text(), "300000");
+  assert.equal(answered, 1, "the abandoned uploads reached no handler");
+});

@@ -223,6 +223,7 @@ export async function serveHttp(app: ServableApp, options: ServeOptions): Promis
     let size = 0;
     // A large body is read only while it holds a slot: the others wait, unread, in the kernel.
     let slot: Promise<Disposable> | undefined;
+    const release = () => void slot?.then((held) => held[Symbol.dispose]());
     incoming.on("data", (chunk: Buffer) => {
       // Past the limit the rest is only drained: the app answers 413 from what it got.
       if (size > MAX_BODY_BYTES) return;
@@ -234,9 +235,17 @@ export async function serveHttp(app: ServableApp, options: ServeOptions): Promis
         void slot.then(() => incoming.resume());
       }
     });
+    // A client that leaves before its body is complete gives its slot back (or its place).
+    incoming.once("close", () => {
+      if (!incoming.complete) release();
+    });
     incoming.on("end", async () => {
-      using _held = await slot;
-      await respond(Buffer.concat(chunks, size));
+      try {
+        await slot;
+        await respond(Buffer.concat(chunks, size));
+      } finally {
+        release();
+      }
     });
   });
   server.on("connection", (socket: Socket) => {
