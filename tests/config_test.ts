@@ -85,3 +85,37 @@ Deno.test("config: .env is read; a missing file is no error", async () => {
   assert.deepEqual(env, { ARCHIVIST_PORT: "9999", KIS_ENV: "virtual" });
   assert.equal(parseConfig(env).port, 9999);
 });
+
+Deno.test("config: operating settings default, parse and refuse with the variable named", () => {
+  const config = parseConfig({});
+  assert.equal(config.lockTimeoutMs, 5_000);
+  assert.deepEqual(config.allowedHosts, []);
+  assert.deepEqual(config.backup, { dir: "backups", keep: 7 });
+  assert.equal(config.maintenanceTimeKst, "18:00");
+  assert.deepEqual(config.retention, { days: 400, minuteBarDays: undefined });
+  assert.equal(config.alertWebhook, undefined);
+  const set = parseConfig({
+    ARCHIVIST_ALLOWED_HOSTS: " archivist.lan, archivist.lan:443 ,",
+    ARCHIVIST_MINUTE_BAR_RETENTION_DAYS: "730",
+    ARCHIVIST_BACKUP_KEEP: "0",
+  });
+  assert.deepEqual(set.allowedHosts, ["archivist.lan", "archivist.lan:443"]);
+  assert.equal(set.retention.minuteBarDays, 730);
+  assert.equal(set.backup.keep, 0);
+
+  const hook = "https://hooks.slack.com/services/T000/B000/sEcReTsEcReT";
+  const problems = problemsOf({
+    ARCHIVIST_ALLOWED_HOSTS: "ok.lan,bad host",
+    ARCHIVIST_BACKUP_KEEP: "-1",
+    ARCHIVIST_LOCK_TIMEOUT_MS: "soon",
+    ARCHIVIST_ALERT_WEBHOOK: hook.replace("https", "ftp"),
+    ARCHIVIST_RETENTION_DAYS: "20",
+  }).join("\n");
+  assert.match(problems, /^ARCHIVIST_ALLOWED_HOSTS: expected host names or host:port/m);
+  assert.match(problems, /^ARCHIVIST_BACKUP_KEEP: expected 0 \(off\) or more backups/m);
+  assert.match(problems, /^ARCHIVIST_LOCK_TIMEOUT_MS: expected milliseconds/m);
+  assert.match(problems, /^ARCHIVIST_ALERT_WEBHOOK: expected an http\(s\) webhook URL$/m);
+  assert.doesNotMatch(problems, /sEcReT/, "the webhook URL holds a secret");
+  const [retention] = problemsOf({ ARCHIVIST_RETENTION_DAYS: "20" });
+  assert.match(retention, /^ARCHIVIST_RETENTION_DAYS: expected at least 22 days.*CATCH_UP_DAYS=5/);
+});
