@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { sql } from "kysely";
-import { openKysely } from "../db/sqlite.ts";
+import { openKysely, WalSync } from "../db/sqlite.ts";
 import { tempDir } from "./helpers.ts";
 
 interface Probe {
@@ -89,5 +89,19 @@ Deno.test("sqlite adapter: a failed transaction writes nothing", async () => {
     /UNIQUE constraint failed/,
   );
   assert.equal((await db.selectFrom("probe").selectAll().execute()).length, 0);
+  await db.destroy();
+});
+
+Deno.test("WAL sync: fdatasyncs the log that exists, and fails instead of doing nothing when it does not", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/a.db`;
+  const { db } = await probeDb(path);
+  await db.insertInto("probe").values({ id: 1, n: 1 }).execute();
+  const wal = new WalSync(path);
+  await wal.sync();
+  await wal.sync();
+  assert.equal(wal.syncs, 2);
+  wal.close();
+  await assert.rejects(new WalSync(`${dir.path}/nothing.db`).sync(), Deno.errors.NotFound);
   await db.destroy();
 });
