@@ -155,4 +155,3 @@ export async function backupArchive(
     seconds: Math.round(performance.now() - started) / 1000,
   };
 }
-

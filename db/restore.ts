@@ -81,7 +81,6 @@ export function checkBackup(backupPath: string): RestoreResult["entries"] {
   }
 }
 
-
 /**
  * Takes the archive at `databasePath` for this process alone, folding its write-ahead log into
  * the file; throws when another process has it open. Returns the connection holding it.
