@@ -5,8 +5,8 @@ import { holdWriteLock } from "./fixtures/lock_holder.ts";
 import { tempDir } from "./helpers.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-/** The client's budget is 200 ms; the margin is for Python's own start of each call. */
-const MAX_CALL_MS = 300;
+/** The client's budget is 200 ms; the margin is for Python's threads on a busy machine. */
+const MAX_CALL_MS = 400;
 
 /** `tests/fixtures/scout_driver.py`: Scout calling the client, one command per line. */
 function startScout(url: string, spool: string) {
