@@ -20,6 +20,7 @@ import { Archivist } from "../db/archivist.ts";
 import { CONNECTION_PRAGMAS } from "../db/sqlite.ts";
 import { isKrxTradingDay } from "../src/calendar.ts";
 import { createApp } from "../src/http/app.ts";
+import { AllowedHosts } from "../src/http/host_check.ts";
 import { SeededRandom } from "../src/sim/random.ts";
 import { addDays, barTimeOf, kstInstant } from "../src/time.ts";
 import { round } from "./round.ts";
@@ -186,6 +187,7 @@ export async function benchDashboard(): Promise<Record<string, unknown>> {
     await archivist.refreshOutcomes();
     const app = createApp({
       archivist,
+      hosts: new AllowedHosts("127.0.0.1"),
       now: () => NOW,
       schedule: { flow: "16:00", intraday: "16:05", daily: "16:10" },
       collection: () => ({ enabled: true }),

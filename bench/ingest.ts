@@ -15,7 +15,7 @@ export interface IngestBenchOptions {
   readonly seconds?: number;
   /** Concurrent clients (default 32). */
   readonly clients?: number;
-  /** The service's `ARCHIVIST_SYNC` (default: that variable, else `normal`). */
+  /** The service's `ARCHIVIST_SYNC` (default: that variable, else `full`, the service's default). */
   readonly sync?: SyncMode;
 }
 
@@ -88,10 +88,10 @@ export async function benchIngest(
 ): Promise<Record<string, unknown>> {
   const seconds = options.seconds ?? 10;
   const clients = options.clients ?? 32;
-  const sync = options.sync ?? (Deno.env.get("ARCHIVIST_SYNC") === "full" ? "full" : "normal");
+  const sync = options.sync ?? (Deno.env.get("ARCHIVIST_SYNC") === "normal" ? "normal" : "full");
   const dir = await Deno.makeTempDir({ prefix: "archivist-bench-ingest-" });
   const dbPath = `${dir}/ingest.db`;
-  const { url, process } = await spawnStandaloneApi(dbPath, sync);
+  const { url, process } = await spawnStandaloneApi(dbPath, { sync });
   const acknowledged: number[] = [];
   try {
     const body = JSON.stringify(DECISION);

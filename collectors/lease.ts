@@ -3,10 +3,12 @@
  * a collection runs. Whoever takes it first marks runs left `running` by a dead process as failed.
  *
  * Policy when the lease is held elsewhere: wait up to `waitMs` (polling), then give up; the caller
- * records its run as skipped ("another collection is running").
+ * records its run as skipped ("another collection is running"). A holder on this machine whose
+ * process is gone (killed, crashed) is taken over at once; one elsewhere when its lease expires.
  *
  * @module
  */
+import process from "node:process";
 import type { Archivist } from "../db/archivist.ts";
 import { getLogger } from "../src/log.ts";
 
@@ -20,7 +22,7 @@ export const LEASE_BUSY_REASON = "another collection is running";
 
 /** Tuning of the collection lease. */
 export interface LeaseOptions {
-  /** How long a lease lives without renewal (ms); default 60 000. Renewed every third of it. */
+  /** How long a lease lives without renewal (ms); default 15 000. Renewed every third of it. */
   readonly ttlMs?: number;
   /** How long to wait for another collection to finish (ms); default 600 000 (10 min). */
   readonly waitMs?: number;
@@ -28,9 +30,9 @@ export interface LeaseOptions {
   readonly pollMs?: number;
 }
 
-/** Default lease tuning. */
+/** Default lease tuning: a holder that stops renewing (on another machine) is gone after 15 s. */
 export const DEFAULT_LEASE: Required<LeaseOptions> = {
-  ttlMs: 60_000,
+  ttlMs: 15_000,
   waitMs: 600_000,
   pollMs: 1_000,
 };
@@ -81,14 +83,30 @@ export class CollectionLease implements AsyncDisposable {
   }
 }
 
-function newHolder(): string {
-  let host = "host";
+function hostName(): string {
   try {
-    host = Deno.hostname();
+    return Deno.hostname();
   } catch {
     // Without --allow-sys the pid and random part still make the holder unique.
+    return "host";
   }
-  return `${host}:${Deno.pid}:${crypto.randomUUID()}`;
+}
+
+function newHolder(): string {
+  return `${hostName()}:${Deno.pid}:${crypto.randomUUID()}`;
+}
+
+/** Whether `holder` (`host:pid:uuid`) is a process of this machine that no longer runs. */
+export function holderIsGone(holder: string): boolean {
+  const [host, pid] = holder.split(":");
+  if (host !== hostName() || !/^\d+$/.test(pid ?? "")) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    // ESRCH: no such process. EPERM: it exists, under another user.
+    return (error as { code?: string }).code === "ESRCH";
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -106,6 +124,14 @@ export async function acquireCollectionLease(
   const deadline = Date.now() + waitMs;
   let waiting = false;
   while (!await archivist.acquireLease(COLLECTION_LEASE, holder, ttlMs)) {
+    const current = await archivist.leaseHolder(COLLECTION_LEASE);
+    if (current && holderIsGone(current)) {
+      log.warning("The collection lease is held by {holder}, a process that is gone; taking it", {
+        holder: current,
+      });
+      if (await archivist.takeOverLease(COLLECTION_LEASE, current, holder, ttlMs)) break;
+      continue;
+    }
     const left = deadline - Date.now();
     if (left <= 0) return null;
     if (!waiting) {

@@ -49,12 +49,12 @@ const CRON_DAY_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 /** KST weekdays the market jobs run: Monday to Friday (0 = Sunday). */
 export const MARKET_WEEKDAYS: readonly number[] = [1, 2, 3, 4, 5];
 
-/** One scheduled job as given to `Deno.cron`. */
-export interface ScheduledJob {
-  /** Unique `Deno.cron` name, e.g. `archivist-flow`. */
-  readonly name: string;
-  readonly job: CollectionJob;
-  /** Human schedule in KST, e.g. `16:00 Mon–Fri`. */
+/** Every KST weekday (0 = Sunday): the daily maintenance. */
+export const EVERY_DAY: readonly number[] = [0, 1, 2, 3, 4, 5, 6];
+
+/** A KST wall-clock time on some weekdays, as shown to users and as given to `Deno.cron`. */
+export interface CronSchedule {
+  /** Human schedule in KST, e.g. `16:00 Mon–Fri` or `18:00 daily`. */
   readonly kst: string;
   /** The same schedule as a KST cron expression, e.g. `0 16 * * MON-FRI`. */
   readonly kstCron: string;
@@ -62,6 +62,13 @@ export interface ScheduledJob {
   readonly utcCron: string;
   /** The next run strictly after `now`, as KST ISO-8601 (`2026-11-26T16:00:00+09:00`). */
   nextRunKst(now?: Date): string;
+}
+
+/** One scheduled collection job as given to `Deno.cron`. */
+export interface ScheduledJob extends CronSchedule {
+  /** Unique `Deno.cron` name, e.g. `archivist-flow`. */
+  readonly name: string;
+  readonly job: CollectionJob;
 }
 
 /** Runs of consecutive weekdays (0 = Sunday), e.g. `[[0, 4]]` for Sunday–Thursday. */
@@ -120,14 +127,19 @@ export function kstToUtcCron(
   return `${minutes % 60} ${Math.floor(minutes / 60)} * * ${weekdayField(days)}`;
 }
 
-function scheduledJob(name: string, job: CollectionJob, hhmm: string): ScheduledJob {
+/**
+ * The schedule of a KST time `hhmm` on KST weekdays (0 = Sunday; default Monday to Friday).
+ * Throws a `RangeError` for a time that is not `HH:MM`.
+ */
+export function kstSchedule(
+  hhmm: string,
+  kstWeekdays: readonly number[] = MARKET_WEEKDAYS,
+): CronSchedule {
   const minutes = parseHhmm(hhmm);
-  const utcCron = kstToUtcCron(hhmm);
+  const utcCron = kstToUtcCron(hhmm, kstWeekdays);
   return {
-    name,
-    job,
-    kst: `${hhmm} ${weekdayNames(MARKET_WEEKDAYS)}`,
-    kstCron: `${minutes % 60} ${Math.floor(minutes / 60)} * * ${weekdayField(MARKET_WEEKDAYS)}`,
+    kst: `${hhmm} ${weekdayNames(kstWeekdays)}`,
+    kstCron: `${minutes % 60} ${Math.floor(minutes / 60)} * * ${weekdayField(kstWeekdays)}`,
     utcCron,
     nextRunKst(now = new Date()) {
       const next = new Cron(utcCron, { timezone: "UTC" }).nextRun(now);
@@ -135,6 +147,10 @@ function scheduledJob(name: string, job: CollectionJob, hhmm: string): Scheduled
       return kstIso(next);
     },
   };
+}
+
+function scheduledJob(name: string, job: CollectionJob, hhmm: string): ScheduledJob {
+  return { name, job, ...kstSchedule(hhmm) };
 }
 
 /** How long a firing waits for today's data to become final before settling for the latest. */

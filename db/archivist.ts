@@ -9,7 +9,6 @@
  *
  * @module
  */
-import { dirname } from "node:path";
 import { type Kysely, sql, type Transaction } from "kysely";
 import { getLogger } from "../src/log.ts";
 import { SessionRules, type SessionShape } from "../src/session.ts";
@@ -24,6 +23,8 @@ import {
   recordRunProgressIn,
   type RunOutcome,
   type RunStart,
+  type RunSummary,
+  runSummary,
   startRunIn,
   succeededDates,
 } from "./collection_runs.ts";
@@ -53,13 +54,38 @@ import {
 import type { DecisionEntry, RejectionEntry, WatchlistEntry } from "./entries.ts";
 import { type EntryFilter, listEntries } from "./entry_listing.ts";
 import { DECISIONS, logEntriesIn, type LoggedEntries, REJECTIONS } from "./entry_log.ts";
-import { ArchiveInputError, ArchiveWriteError, IdempotencyConflictError } from "./errors.ts";
+import {
+  ArchiveBusyError,
+  ArchiveInputError,
+  ArchiveNotSyncedError,
+  ArchiveWriteError,
+  IdempotencyConflictError,
+} from "./errors.ts";
 import { flowSnapshots, upsertFlowSnapshotsIn } from "./flow_snapshots.ts";
-import { GroupCommit } from "./group_commit.ts";
+import {
+  CommitNotSyncedError,
+  DEFAULT_LOCK_TIMEOUT_MS,
+  GroupCommit,
+  type GroupCommitStats,
+  WriteLockTimeoutError,
+} from "./group_commit.ts";
 import type { IdempotencyOptions } from "./idempotency.ts";
-import { acquireLeaseIn, releaseLeaseIn, renewLeaseIn } from "./lease.ts";
+import {
+  acquireLeaseIn,
+  leaseHolder,
+  releaseLeaseIn,
+  renewLeaseIn,
+  takeOverLeaseIn,
+} from "./lease.ts";
 import { calendarFetchedAt, MarketCalendar, saveMarketCalendarIn } from "./market_calendar.ts";
-import { migrateToLatest, type MigrationOutcome, SCHEMA_VERSION } from "./migrations.ts";
+import { waitWhileBusy } from "./lock_wait.ts";
+import {
+  appliedMigrations,
+  migrateToLatest,
+  type MigrationOutcome,
+  MIGRATIONS,
+  SCHEMA_VERSION,
+} from "./migrations.ts";
 import {
   minuteBars,
   stocksWithMinuteBars,
@@ -93,6 +119,12 @@ import {
 import { DEFAULT_REGRET_THRESHOLD_PCT, TradingDays } from "./outcomes.ts";
 import { openOutcomeStart, openOutcomeStocks } from "./outcome_targets.ts";
 import type { Page } from "./paging.ts";
+import {
+  PRUNE_BATCH_ROWS,
+  pruneBatchIn,
+  type PruneCutoffs,
+  type PruneReport,
+} from "./retention.ts";
 import type {
   CollectionJob,
   CollectionRunRow,
@@ -107,7 +139,16 @@ import type {
   StockMinutePriceRow,
   WatchlistRow,
 } from "./schema.ts";
-import { openKysely, type StatementRunner, syncWriteAheadLog } from "./sqlite.ts";
+import { openKysely, type StatementRunner, WalSync } from "./sqlite.ts";
+import { isBusyError, type SqliteFault, sqliteFault } from "./sqlite_errors.ts";
+import {
+  ArchiveFileError,
+  inspectArchive,
+  markArchive,
+  openFailure,
+  prepareArchiveFile,
+  RESTORE_COMMAND,
+} from "./sqlite_file.ts";
 import {
   collectionTargets,
   removeFromWatchlistIn,
@@ -117,7 +158,7 @@ import {
 } from "./watchlist.ts";
 import type { WriteCounts } from "./write_counts.ts";
 
-export type { CollectionRunReport, RunOutcome, RunStart } from "./collection_runs.ts";
+export type { CollectionRunReport, RunOutcome, RunStart, RunSummary } from "./collection_runs.ts";
 export type { DailyPriceSpan } from "./daily_prices.ts";
 export type { DecisionOutcome, OutcomeFilter, RejectionOutcome } from "./outcome_listing.ts";
 export type { OutcomeRefresh } from "./outcome_refresh.ts";
@@ -140,7 +181,9 @@ export type {
 export type { EntryFilter } from "./entry_listing.ts";
 export type { LoggedEntries } from "./entry_log.ts";
 export type { IdempotencyOptions } from "./idempotency.ts";
+export { ArchiveFileError } from "./sqlite_file.ts";
 export type { Page } from "./paging.ts";
+export type { PruneCutoffs, PruneReport } from "./retention.ts";
 export type { WriteCounts } from "./write_counts.ts";
 
 const log = getLogger("archive");
@@ -161,9 +204,28 @@ export interface CalendarHealth {
   readonly warning?: string;
 }
 
+/**
+ * Whether writes work: `failing` from a write that failed for a fault of the file or the disk
+ * (full, I/O error, read-only, damaged, a failed sync) until a write succeeds again (a damaged
+ * archive stays failing: it needs a restore).
+ */
+export interface WriteStatus {
+  readonly status: "ok" | "failing";
+  /** The fault, e.g. `full`, `corrupt`, `sync`. */
+  readonly fault?: SqliteFault | "sync";
+  /** The database's own message, e.g. "database or disk is full". */
+  readonly cause?: string;
+  /** When writes started failing (UTC ISO). */
+  readonly since?: string;
+}
+
 /** What `/health` shows about the archive. */
 export interface ArchiveHealth {
-  readonly database: "ok" | "unreachable";
+  /** `corrupt` once a damaged page was met; `unreachable` when not even `SELECT 1` answers. */
+  readonly database: "ok" | "unreachable" | "corrupt";
+  /** The file cannot be written by this process: reads only. */
+  readonly readOnly: boolean;
+  readonly writes: WriteStatus;
   readonly schemaVersion: number;
   readonly failedWrites: number;
   readonly lastRuns: Partial<Record<CollectionJob, CollectionRunRow>>;
@@ -174,20 +236,44 @@ export interface ArchiveHealth {
 /** Days ahead of today that must lie within the known calendar before `/health` warns. */
 export const CALENDAR_WARNING_DAYS = 30;
 
+/** Counters of the write path since the archive was opened. */
+export interface WriteStats extends GroupCommitStats {
+  /** Writes that failed (refused input is not counted). */
+  readonly failedWrites: number;
+}
+
 /**
  * When a write counts as stored: `normal` once committed to the write-ahead log (it survives a
  * killed process), `full` once that log is also synced to the device (it survives power loss).
  */
 export type SyncMode = "normal" | "full";
 
+/** Default {@link SyncMode}: an acknowledged write survives a power cut. */
+export const DEFAULT_SYNC_MODE: SyncMode = "full";
+
+/** Told what the archive's write path does (metrics, alerts). */
+export interface ArchiveObserver {
+  /** A group commit stored `writes` writes in one transaction. */
+  commit?(writes: number): void;
+  /** Writes started failing, or work again. */
+  writeStatus?(status: WriteStatus): void;
+}
+
 /** Options of {@link Archivist.open}. */
 export interface ArchivistOptions {
   /** The clock, for receipt times and trade dates (tests pin it). */
   readonly now?: () => Date;
-  /** When a write resolves; default `normal`. */
+  /** When a write resolves; default {@link DEFAULT_SYNC_MODE}. */
   readonly sync?: SyncMode;
   /** Session shapes: the built-in knowledge plus the user's declared days (`ARCHIVIST_SESSIONS`). */
   readonly sessions?: SessionRules;
+  /**
+   * How long a write waits for the write lock another process holds, then fails with
+   * `ArchiveBusyError` (ms); default 5 000.
+   */
+  readonly lockTimeoutMs?: number;
+  /** Makes a commit durable (tests inject a failing one); default: sync the write-ahead log. */
+  readonly persist?: () => Promise<void>;
 }
 
 /** `thresholdPct` (default 4) if it is a positive finite percentage; refused otherwise. */
@@ -211,27 +297,43 @@ export class Archivist implements AsyncDisposable {
   readonly path: string;
   /** What opening did to the schema. */
   readonly migration: MigrationOutcome;
+  /** The file cannot be written by this process: every write is refused, reads work. */
+  readonly readOnly: boolean;
+  /** When writes resolve. */
+  readonly sync: SyncMode;
   readonly #db: Kysely<Database>;
   readonly #commits: GroupCommit<Database>;
+  readonly #wal: WalSync | undefined;
   readonly #run: StatementRunner;
   readonly #now: () => Date;
   readonly #calendar: MarketCalendar;
+  readonly #observers = new Set<ArchiveObserver>();
   #failedWrites = 0;
+  #writeStatus: WriteStatus = { status: "ok" };
 
   private constructor(
     path: string,
     opened: ReturnType<typeof openKysely<Database>>,
     migration: MigrationOutcome,
     calendar: MarketCalendar,
+    readOnly: boolean,
     options: ArchivistOptions,
   ) {
     this.path = path;
+    this.readOnly = readOnly;
     this.#db = opened.db;
     this.#run = opened.sqlite.runInTransaction;
-    this.#commits = new GroupCommit(
-      opened.db,
-      options.sync === "full" && path !== ":memory:" ? () => syncWriteAheadLog(path) : undefined,
-    );
+    this.sync = options.sync ?? DEFAULT_SYNC_MODE;
+    const durable = this.sync === "full" && path !== ":memory:";
+    this.#wal = durable && !options.persist ? new WalSync(path) : undefined;
+    const wal = this.#wal;
+    this.#commits = new GroupCommit(opened.db, {
+      persist: durable ? options.persist ?? (() => wal!.sync()) : undefined,
+      isBusy: isBusyError,
+      lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      onCommit: (writes) => this.#observers.forEach((o) => o.commit?.(writes)),
+      execute: (statement) => opened.sqlite.connection.exec(statement),
+    });
     this.migration = migration;
     this.#calendar = calendar;
     this.#now = options.now ?? (() => new Date());
@@ -239,19 +341,47 @@ export class Archivist implements AsyncDisposable {
 
   /**
    * Opens (creating when missing) the archive at `path` and migrates it to the latest schema.
-   * Throws `SchemaTooNewError` when the file was written by a newer Archivist.
+   * Throws `ArchiveFileError` for a path that cannot hold the archive, a file of another
+   * application or a damaged one (`ArchiveCorruptError`), and `SchemaTooNewError` when the file
+   * was written by a newer Archivist. A file this process cannot write opens read-only.
    */
   static async open(path: string, options: ArchivistOptions = {}): Promise<Archivist> {
-    if (path !== ":memory:") await Deno.mkdir(dirname(path), { recursive: true });
-    const opened = openKysely<Database>(path);
-    const { db } = opened;
+    const file = await prepareArchiveFile(path);
+    const identity = inspectArchive(path, file);
+    let archivist: Archivist | undefined;
+    let opened: ReturnType<typeof openKysely<Database>>;
     try {
-      const migration = await migrateToLatest(db as Kysely<unknown>, path);
-      const calendar = await MarketCalendar.load(db, options.sessions ?? new SessionRules());
-      return new Archivist(path, opened, migration, calendar, options);
+      opened = openKysely<Database>(path, {
+        readOnly: file.readOnly,
+        onError: (error) => {
+          if (archivist) archivist.#noticeFault(error);
+        },
+      });
+    } catch (error) {
+      throw openFailure(path, error);
+    }
+    const { db, sqlite } = opened;
+    try {
+      const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+      const migration = file.readOnly
+        ? await checkReadOnlySchema(db, path)
+        : await waitWhileBusy(async () => {
+          const outcome = await migrateToLatest(db as Kysely<unknown>, path);
+          if (identity.unmarked) markArchive(sqlite.connection);
+          return outcome;
+        }, lockTimeoutMs);
+      archivist = new Archivist(
+        path,
+        opened,
+        migration,
+        await MarketCalendar.load(db, options.sessions ?? new SessionRules()),
+        file.readOnly,
+        options,
+      );
+      return archivist;
     } catch (error) {
       await db.destroy();
-      throw error;
+      throw openFailure(path, error);
     }
   }
 
@@ -260,9 +390,26 @@ export class Archivist implements AsyncDisposable {
     return this.#failedWrites;
   }
 
+  /** Commits, syncs, lock timeouts and failed writes since the archive was opened. */
+  get writeStats(): WriteStats {
+    return { ...this.#commits.stats, failedWrites: this.#failedWrites };
+  }
+
+  /** Whether writes work, and since when they fail. */
+  get writeStatus(): WriteStatus {
+    return this.#writeStatus;
+  }
+
+  /** Tells `observer` what the write path does until the returned handle is disposed. */
+  observe(observer: ArchiveObserver): Disposable {
+    this.#observers.add(observer);
+    return { [Symbol.dispose]: () => this.#observers.delete(observer) };
+  }
+
   /** Closes the database after the writes in flight have committed. */
   async close(): Promise<void> {
     await this.#commits.idle();
+    this.#wal?.close();
     await this.#db.destroy();
   }
 
@@ -271,42 +418,126 @@ export class Archivist implements AsyncDisposable {
     return this.close();
   }
 
+  /** Records a fault of the file met by any statement (a read too): a damage stops writes. */
+  #noticeFault(error: unknown): void {
+    const fault = sqliteFault(error);
+    if (fault === "corrupt") this.#failing("corrupt", error);
+  }
+
+  #failing(fault: NonNullable<WriteStatus["fault"]>, error: unknown): void {
+    if (this.#writeStatus.fault === "corrupt") return;
+    const cause = (error as Error)?.message ?? String(error);
+    const changed = this.#writeStatus.status === "ok" || this.#writeStatus.fault !== fault;
+    this.#writeStatus = {
+      status: "failing",
+      fault,
+      cause,
+      since: changed ? new Date().toISOString() : this.#writeStatus.since,
+    };
+    if (changed) {
+      log.error("Writes are failing ({fault}): {cause}", { fault, cause });
+      this.#observers.forEach((o) => o.writeStatus?.(this.#writeStatus));
+    }
+  }
+
+  #recovered(): void {
+    if (this.#writeStatus.status === "ok" || this.#writeStatus.fault === "corrupt") return;
+    log.info("Writes work again after {fault} (failing since {since})", { ...this.#writeStatus });
+    this.#writeStatus = { status: "ok" };
+    this.#observers.forEach((o) => o.writeStatus?.(this.#writeStatus));
+  }
+
+  /** Why every write is refused before it is tried, if it is. */
+  #refusal(operation: string): ArchiveWriteError | undefined {
+    if (this.readOnly) {
+      return new ArchiveWriteError(
+        operation,
+        `the archive ${this.path} is read-only for this process; make the file and its folder ` +
+          "writable (or fix the file system) and restart",
+      );
+    }
+    if (this.#writeStatus.fault === "corrupt") {
+      return new ArchiveWriteError(
+        operation,
+        `the archive ${this.path} is damaged (${this.#writeStatus.cause}); stop the service and ` +
+          `restore a backup with \`${RESTORE_COMMAND}\``,
+      );
+    }
+    return undefined;
+  }
+
   async #write<T>(
     operation: string,
     context: Record<string, unknown>,
     work: (trx: Transaction<Database>) => Promise<T>,
   ): Promise<T> {
+    const refusal = this.#refusal(operation);
+    if (refusal) {
+      this.#failedWrites++;
+      throw refusal;
+    }
+    let value: T;
     try {
-      return await this.#commits.run(work);
+      value = await this.#commits.run(work);
     } catch (error) {
       if (error instanceof ArchiveInputError || error instanceof IdempotencyConflictError) {
         log.warning("{operation} refused: {error}", { operation, ...context, error });
         throw error;
       }
       this.#failedWrites++;
+      if (error instanceof WriteLockTimeoutError) {
+        log.warning("{operation} gave up waiting for the write lock after {waitedMs} ms", {
+          operation,
+          ...context,
+          waitedMs: error.waitedMs,
+        });
+        throw new ArchiveBusyError(operation, error.waitedMs, { cause: error });
+      }
+      if (error instanceof CommitNotSyncedError) {
+        this.#failing("sync", error.cause);
+        log.error("{operation} was stored but not synced: {error}", {
+          operation,
+          ...context,
+          error,
+        });
+        throw new ArchiveNotSyncedError(operation, error.value, error.cause);
+      }
+      const fault = sqliteFault(error);
+      if (fault && fault !== "busy") this.#failing(fault, error);
       log.error("{operation} failed: {error}", { operation, ...context, error });
       throw new ArchiveWriteError(operation, (error as Error).message, { cause: error });
     }
+    this.#recovered();
+    return value;
   }
 
   // ── Health ────────────────────────────────────────────────────────────────────────────────
 
-  /** Database reachability, schema version, failed writes and the last run of each job. */
+  /** Database reachability, write status, schema version, failed writes and the last runs. */
   async health(): Promise<ArchiveHealth> {
+    const base = {
+      readOnly: this.readOnly,
+      writes: this.#writeStatus,
+      schemaVersion: SCHEMA_VERSION,
+      failedWrites: this.#failedWrites,
+    };
     try {
       await sql`SELECT 1`.execute(this.#db);
+      const lastRuns = await this.lastRuns();
+      const corrupt = this.#writeStatus.fault === "corrupt";
       return {
-        database: "ok",
-        schemaVersion: SCHEMA_VERSION,
-        failedWrites: this.#failedWrites,
-        lastRuns: await this.lastRuns(),
+        ...base,
+        writes: this.#writeStatus,
+        database: corrupt ? "corrupt" : "ok",
+        lastRuns,
         calendar: this.calendarHealth(),
+        ...(corrupt ? { error: this.#writeStatus.cause } : {}),
       };
     } catch (error) {
       return {
-        database: "unreachable",
-        schemaVersion: SCHEMA_VERSION,
-        failedWrites: this.#failedWrites,
+        ...base,
+        writes: this.#writeStatus,
+        database: this.#writeStatus.fault === "corrupt" ? "corrupt" : "unreachable",
         lastRuns: {},
         calendar: this.calendarHealth(),
         error: (error as Error).message,
@@ -734,9 +965,38 @@ export class Archivist implements AsyncDisposable {
     return lastRuns(this.#db);
   }
 
+  /** Stored runs by job and status, each job's latest finished run and its last success. */
+  runSummary(): Promise<RunSummary> {
+    return runSummary(this.#db);
+  }
+
   /** Of `tradeDates`, those on which `job` has a succeeded run. */
   succeededDates(job: CollectionJob, tradeDates: readonly string[]): Promise<Set<string>> {
     return succeededDates(this.#db, job, tradeDates);
+  }
+
+  // ── Retention ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Deletes idempotency records and finished runs older than `cutoffs.before`, and minute bars
+   * older than `cutoffs.minuteBarsBefore` when given, in batches of small transactions.
+   */
+  async prune(cutoffs: PruneCutoffs): Promise<PruneReport> {
+    let total: PruneReport = { idempotencyRecords: 0, runs: 0, minuteBars: 0 };
+    for (;;) {
+      const batch = await this.#write(
+        "prune",
+        { before: cutoffs.before.toISOString() },
+        (trx) => pruneBatchIn(trx, cutoffs),
+      );
+      total = {
+        idempotencyRecords: total.idempotencyRecords + batch.idempotencyRecords,
+        runs: total.runs + batch.runs,
+        minuteBars: total.minuteBars + batch.minuteBars,
+      };
+      const full = Math.max(batch.idempotencyRecords, batch.runs, batch.minuteBars);
+      if (full < PRUNE_BATCH_ROWS) return total;
+    }
   }
 
   // ── Lease (one collection at a time across processes) ─────────────────────────────────────
@@ -756,6 +1016,20 @@ export class Archivist implements AsyncDisposable {
       "renewLease",
       { name, holder },
       (trx) => renewLeaseIn(trx, name, holder, ttlMs),
+    );
+  }
+
+  /** Who holds the lease `name` now, if anyone (its expiry aside). */
+  leaseHolder(name: string): Promise<string | undefined> {
+    return leaseHolder(this.#db, name);
+  }
+
+  /** Takes the lease from `gone`, a holder found dead; false when another took it meanwhile. */
+  takeOverLease(name: string, gone: string, holder: string, ttlMs: number): Promise<boolean> {
+    return this.#write(
+      "takeOverLease",
+      { name, gone, holder },
+      (trx) => takeOverLeaseIn(trx, name, gone, holder, ttlMs),
     );
   }
 
@@ -848,4 +1122,21 @@ export class Archivist implements AsyncDisposable {
   barDays(stockCode: string, tradeDate?: string): Promise<BarDays> {
     return barDays(this.#db, stockCode, tradeDate);
   }
+}
+
+/** The schema of a file opened read-only: it cannot be migrated, so it must be current. */
+async function checkReadOnlySchema(
+  db: Kysely<Database>,
+  path: string,
+): Promise<MigrationOutcome> {
+  const applied = await appliedMigrations(db as Kysely<unknown>);
+  const missing = Object.keys(MIGRATIONS).filter((name) => !applied.includes(name));
+  if (missing.length > 0) {
+    throw new ArchiveFileError(
+      path,
+      `is read-only for this process and needs schema migrations (${missing.join(", ")})`,
+      "Make the file and its folder writable and run `deno task migrate`.",
+    );
+  }
+  return { applied: [], schemaVersion: SCHEMA_VERSION };
 }

@@ -167,3 +167,45 @@ export async function succeededDates(
     .where("trade_date", "in", tradeDates).execute();
   return new Set(rows.map((r) => r.trade_date));
 }
+
+/** What the archive knows about the runs of each job, for `/metrics`. */
+export interface RunSummary {
+  /** Runs stored, per job and status. */
+  readonly counts: readonly { readonly job: CollectionJob; status: RunStatus; runs: number }[];
+  /** The latest finished run of each job: its status and duration. */
+  readonly last: readonly {
+    readonly job: CollectionJob;
+    readonly status: RunStatus;
+    readonly seconds: number;
+  }[];
+  /** When each job's latest succeeded run finished (UTC ISO). */
+  readonly lastSucceeded: readonly { readonly job: CollectionJob; readonly finishedAt: string }[];
+}
+
+/** Counts of stored runs by job and status, each job's latest finished run, its last success. */
+export async function runSummary(db: Kysely<Database>): Promise<RunSummary> {
+  const counts = await db.selectFrom("collection_run")
+    .select(["job", "status", (eb) => eb.fn.countAll<number>().as("runs")])
+    .groupBy(["job", "status"]).orderBy("job").orderBy("status").execute();
+  const last = await db.selectFrom("collection_run")
+    .select(["job", "status", "started_at", "finished_at"])
+    .where(sql<boolean>`rowid IN (SELECT max(rowid) FROM collection_run
+      WHERE finished_at IS NOT NULL GROUP BY job)`)
+    .orderBy("job").execute();
+  const lastSucceeded = await db.selectFrom("collection_run")
+    .select(["job", (eb) => eb.fn.max("finished_at").as("finished_at")])
+    .where("status", "=", "succeeded").where("finished_at", "is not", null)
+    .groupBy("job").orderBy("job").execute();
+  return {
+    counts: counts.map((row) => ({ ...row, runs: Number(row.runs) })),
+    last: last.map((row) => ({
+      job: row.job,
+      status: row.status,
+      seconds: (Date.parse(row.finished_at!) - Date.parse(row.started_at)) / 1000,
+    })),
+    lastSucceeded: lastSucceeded.map((row) => ({
+      job: row.job,
+      finishedAt: row.finished_at as string,
+    })),
+  };
+}

@@ -1,13 +1,15 @@
 /**
  * The payloads Scout logs, as zod schemas: the single source of the HTTP validation, the OpenAPI
  * document and the Archivist's input types. They accept the original Python dicts unchanged
- * (`docs/scout.md`: what `log_decision_ledger` / `log_shadow_radar` took) plus the new optional `run_id`, `decided_at` / `logged_at` and
- * `idempotency_key`.
+ * (`docs/scout.md`: what `log_decision_ledger` / `log_shadow_radar` took), the original row's own
+ * keys `timestamp`, `trade_date` and `schema_v`, plus the new optional `run_id`, `decided_at` /
+ * `logged_at` and `idempotency_key`.
  *
  * @module
  */
 import { z } from "zod";
 import { STOCK_CODE_PATTERN } from "../src/stock_code.ts";
+import { isTradeDate } from "../src/time.ts";
 import { FINAL_DECISIONS, REJECTION_STAGES } from "./schema.ts";
 
 /** Longest free text accepted in one field (a whole LLM debate fits). */
@@ -31,7 +33,54 @@ export const instantSchema = z.iso.datetime({
   error: "expected an ISO-8601 instant with offset, e.g. 2026-11-26T10:15:00+09:00",
 }).meta({ example: "2026-11-26T10:15:00+09:00" });
 
+const ORIGINAL_TIMESTAMP =
+  /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * The original TIMESTAMP: ISO-8601 as Python writes it (`datetime.isoformat()` or `str()`), with
+ * an offset, or without one meaning UTC as the original stored it (naive UTC); kept as UTC ISO.
+ */
+export const originalTimestampSchema = z.string()
+  .transform((value, ctx) => {
+    const match = ORIGINAL_TIMESTAMP.exec(value.trim());
+    const offset = match?.[3]?.toUpperCase() ?? "Z";
+    const instant = match
+      ? new Date(
+        `${match[1]}T${match[2]}${
+          offset === "Z" ? "Z" : offset.replace(/(\d{2})(\d{2})$/, "$1:$2")
+        }`,
+      )
+      : undefined;
+    if (!instant || Number.isNaN(instant.getTime()) || !isTradeDate(match![1])) {
+      ctx.addIssue({
+        code: "custom",
+        message: "expected an ISO-8601 time such as 2026-11-26T01:15:00 (UTC without offset) or " +
+          "2026-11-26T10:15:00+09:00",
+      });
+      return z.NEVER;
+    }
+    return instant.toISOString();
+  })
+  .meta({
+    description: "The original TIMESTAMP (naive means UTC, as the original stored it); stands " +
+      "for decided_at / logged_at when those are absent",
+    example: "2026-11-26T01:15:00.123456",
+  });
+
 const common = {
+  timestamp: originalTimestampSchema.optional(),
+  trade_date: z.string()
+    .refine(isTradeDate, { error: "expected a KST date YYYY-MM-DD, e.g. 2026-11-26" })
+    .optional()
+    .meta({
+      description: "The KST trading day the entry applies to, when Scout knows it; default: " +
+        "computed from the entry's time (after the 15:30 close: the next trading day)",
+    }),
+  schema_v: z.union([z.string().max(20, { error: "expected at most 20 characters" }), z.number()], {
+    error: 'expected a version such as "1.0"',
+  }).transform(String).optional().meta({
+    description: 'The payload\'s schema version, as the original SCHEMA_V (default "1.0")',
+  }),
   stock_code: stockCodeSchema,
   stock_name: text(200, "Stock name, e.g. 삼성전자"),
   run_id: text(200, "Scout's run id, to group the entries of one Scout run"),

@@ -45,7 +45,7 @@ export interface EntryKind<Entry, T extends EntryTable> {
 export const DECISIONS: EntryKind<DecisionEntry, "llm_decision_ledger"> = {
   scope: "decisions",
   table: "llm_decision_ledger",
-  happenedAt: (entry) => entry.decided_at,
+  happenedAt: (entry) => entry.decided_at ?? entry.timestamp,
   row: decisionRow,
 };
 
@@ -53,7 +53,7 @@ export const DECISIONS: EntryKind<DecisionEntry, "llm_decision_ledger"> = {
 export const REJECTIONS: EntryKind<RejectionEntry, "shadow_radar_log"> = {
   scope: "shadow-radar",
   table: "shadow_radar_log",
-  happenedAt: (entry) => entry.logged_at,
+  happenedAt: (entry) => entry.logged_at ?? entry.timestamp,
   row: rejectionRow,
 };
 
@@ -74,7 +74,7 @@ function entryKey(
  * the same `idempotency`. `run` executes the compiled inserts directly, off the query builder.
  */
 export async function logEntriesIn<
-  Entry extends { idempotency_key?: string | null },
+  Entry extends { idempotency_key?: string | null; trade_date?: string },
   T extends EntryTable,
 >(
   trx: Transaction<Database>,
@@ -108,7 +108,8 @@ export async function logEntriesIn<
         idempotencyKey: entryKey(entry, index, entries.length, idempotency?.key),
         happenedAt: at ? instant.toISOString() : receivedIso,
         receivedAt: receivedIso,
-        tradeDate: calendar.tradeDateFor(instant),
+        // Scout's own trade date, when it sends one, as the original meant it.
+        tradeDate: entry.trade_date ?? calendar.tradeDateFor(instant),
       }),
     );
     ids.push(row.log_id);

@@ -13,6 +13,15 @@ import type { Database, LlmDecisionLedgerTable, ShadowRadarLogTable } from "./sc
 /** The two tables Scout logs into. */
 export type EntryTable = "llm_decision_ledger" | "shadow_radar_log";
 
+/** The original row's own columns, as every entry may send them. */
+interface OriginalKeys {
+  readonly timestamp?: string;
+  readonly schema_v?: string;
+}
+
+/** Version written to `schema_v` when the entry names none (the original's). */
+export const DEFAULT_SCHEMA_V = "1.0";
+
 /** What every entry row carries besides its table's own columns. */
 export interface EntryStamp {
   /** The row's idempotency key, or null. */
@@ -27,13 +36,13 @@ export interface EntryStamp {
 
 /** A decision as a `llm_decision_ledger` row, every column present in a fixed order. */
 export function decisionRow(
-  entry: DecisionEntry,
+  entry: DecisionEntry & OriginalKeys,
   stamp: EntryStamp,
-): Required<Omit<Insertable<LlmDecisionLedgerTable>, "log_id" | "schema_v">> {
+): Required<Omit<Insertable<LlmDecisionLedgerTable>, "log_id">> {
   return {
     idempotency_key: stamp.idempotencyKey,
     run_id: entry.run_id ?? null,
-    timestamp: stamp.happenedAt,
+    timestamp: entry.timestamp ?? stamp.happenedAt,
     decided_at: stamp.happenedAt,
     trade_date: stamp.tradeDate,
     stock_code: entry.stock_code,
@@ -49,19 +58,20 @@ export function decisionRow(
     gate_result: entry.gate_result ?? null,
     final_decision: entry.final_decision,
     final_reason: entry.final_reason ?? null,
+    schema_v: entry.schema_v ?? DEFAULT_SCHEMA_V,
     created_at: stamp.receivedAt,
   };
 }
 
 /** A rejection as a `shadow_radar_log` row, every column present in a fixed order. */
 export function rejectionRow(
-  entry: RejectionEntry,
+  entry: RejectionEntry & OriginalKeys,
   stamp: EntryStamp,
-): Required<Omit<Insertable<ShadowRadarLogTable>, "log_id" | "schema_v">> {
+): Required<Omit<Insertable<ShadowRadarLogTable>, "log_id">> {
   return {
     idempotency_key: stamp.idempotencyKey,
     run_id: entry.run_id ?? null,
-    timestamp: stamp.happenedAt,
+    timestamp: entry.timestamp ?? stamp.happenedAt,
     logged_at: stamp.happenedAt,
     trade_date: stamp.tradeDate,
     stock_code: entry.stock_code,
@@ -71,6 +81,7 @@ export function rejectionRow(
     hunter_score_at_time: entry.hunter_score_at_time ?? null,
     trigger_type: entry.trigger_type ?? null,
     trigger_value: entry.trigger_value ?? null,
+    schema_v: entry.schema_v ?? DEFAULT_SCHEMA_V,
     created_at: stamp.receivedAt,
   };
 }

@@ -16,6 +16,50 @@ export class ArchiveWriteError extends Error {
   }
 }
 
+/**
+ * A write gave up waiting for the write lock, which another process kept (a SQLite browser or a
+ * script with an open write transaction); nothing was stored, and a retry later will work.
+ */
+export class ArchiveBusyError extends ArchiveWriteError {
+  /** How long the write waited (ms). */
+  readonly waitedMs: number;
+
+  constructor(operation: string, waitedMs: number, options?: ErrorOptions) {
+    super(
+      operation,
+      `another process held the database's write lock for ${waitedMs} ms (a SQLite browser or ` +
+        "script with unsaved changes?); retry later",
+      options,
+    );
+    this.name = "ArchiveBusyError";
+    this.waitedMs = waitedMs;
+  }
+}
+
+/**
+ * A write was committed, but syncing it to the device failed: the rows ARE stored and survive a
+ * killed process; whether they survive a power loss is not known. A retry must carry the same
+ * idempotency key, or it stores them a second time.
+ */
+export class ArchiveNotSyncedError extends Error {
+  /** The Archivist operation. */
+  readonly operation: string;
+  /** What the write returned (e.g. the stored ids). */
+  readonly value: unknown;
+
+  constructor(operation: string, value: unknown, cause: unknown) {
+    super(
+      `${operation} was stored, but syncing it to the device failed (${
+        (cause as Error)?.message ?? cause
+      }): it survives a killed process, a power loss is not certain`,
+      { cause },
+    );
+    this.name = "ArchiveNotSyncedError";
+    this.operation = operation;
+    this.value = value;
+  }
+}
+
 /** Input the archive refuses before touching the database (a bad row, a bad cursor). */
 export class ArchiveInputError extends Error {
   /** The Archivist operation. */

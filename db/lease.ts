@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./schema.ts";
 
 /** Takes the lease `name` for `holder` inside `trx` unless another holder's is still valid. */
@@ -52,4 +52,31 @@ export async function releaseLeaseIn(
 ): Promise<void> {
   await trx.deleteFrom("collection_lease").where("name", "=", name).where("holder", "=", holder)
     .execute();
+}
+
+/** The current holder of the lease `name`, if any (expired or not). */
+export async function leaseHolder(
+  db: Kysely<Database>,
+  name: string,
+): Promise<string | undefined> {
+  const lease = await db.selectFrom("collection_lease").select("holder").where("name", "=", name)
+    .executeTakeFirst();
+  return lease?.holder;
+}
+
+/**
+ * Gives the lease `name` to `holder` inside `trx` if `gone` still holds it (a holder found dead);
+ * false when someone else took it meanwhile.
+ */
+export async function takeOverLeaseIn(
+  trx: Transaction<Database>,
+  name: string,
+  gone: string,
+  holder: string,
+  ttlMs: number,
+): Promise<boolean> {
+  const result = await trx.updateTable("collection_lease")
+    .set({ holder, expires_at: Date.now() + ttlMs })
+    .where("name", "=", name).where("holder", "=", gone).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }

@@ -116,7 +116,54 @@ export const environmentSchema = z.object({
   ),
   ARCHIVIST_SYNC: z.preprocess(
     blankAsUnset,
-    z.enum(["normal", "full"], { error: "expected `normal` or `full`" }).default("normal"),
+    z.enum(["normal", "full"], { error: "expected `normal` or `full`" }).default("full"),
+  ),
+  ARCHIVIST_LOCK_TIMEOUT_MS: z.preprocess(
+    blankAsUnset,
+    z.coerce.number({ error: "expected milliseconds as a whole number" })
+      .int({ error: "expected milliseconds as a whole number" })
+      .min(0, { error: "expected 0 to 600000 milliseconds" })
+      .max(600_000, { error: "expected 0 to 600000 milliseconds" })
+      .default(5_000),
+  ),
+  ARCHIVIST_ALLOWED_HOSTS: z.preprocess(
+    blankAsUnset,
+    z.string().transform((list) => list.split(",").map((entry) => entry.trim()).filter(Boolean))
+      .pipe(
+        z.array(
+          z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, {
+            error: "expected host names or host:port, separated by commas",
+          }),
+        ),
+      ).default([]),
+  ),
+  ARCHIVIST_BACKUP_DIR: z.preprocess(blankAsUnset, z.string().default("backups")),
+  ARCHIVIST_BACKUP_KEEP: z.preprocess(
+    blankAsUnset,
+    z.coerce.number({ error: "expected how many daily backups to keep (0 turns them off)" })
+      .int({ error: "expected a whole number of backups" })
+      .min(0, { error: "expected 0 (off) or more backups" })
+      .max(1000, { error: "expected at most 1000 backups" })
+      .default(7),
+  ),
+  ARCHIVIST_MAINTENANCE_TIME_KST: z.preprocess(blankAsUnset, hhmm.default("18:00")),
+  ARCHIVIST_RETENTION_DAYS: z.preprocess(
+    blankAsUnset,
+    z.coerce.number({ error: "expected a number of days" })
+      .int({ error: "expected a whole number of days" })
+      .min(1, { error: "expected at least 1 day" })
+      .default(400),
+  ),
+  ARCHIVIST_MINUTE_BAR_RETENTION_DAYS: z.preprocess(
+    blankAsUnset,
+    z.coerce.number({ error: "expected a number of days (unset keeps every minute bar)" })
+      .int({ error: "expected a whole number of days" })
+      .min(1, { error: "expected at least 1 day" })
+      .optional(),
+  ),
+  ARCHIVIST_ALERT_WEBHOOK: z.preprocess(
+    blankAsUnset,
+    z.url({ protocol: /^https?$/, error: "expected an http(s) webhook URL" }).optional(),
   ),
   ARCHIVIST_CATCH_UP_DAYS: z.preprocess(
     blankAsUnset,
@@ -191,6 +238,18 @@ export interface Config {
   readonly regretThresholdPct: number;
   /** How many past trading days catch-up looks at. */
   readonly catchUpDays: number;
+  /** How long a write waits for the write lock another process holds, then 503 (ms). */
+  readonly lockTimeoutMs: number;
+  /** `Host` names accepted besides the bind address's (`name` or `name:port`). */
+  readonly allowedHosts: readonly string[];
+  /** Daily backups: where, and how many to keep (0: none). */
+  readonly backup: { readonly dir: string; readonly keep: number };
+  /** KST wall-clock time of the daily backup and pruning, `HH:MM`. */
+  readonly maintenanceTimeKst: string;
+  /** Pruning: records older than `days` go; minute bars only after `minuteBarDays` when set. */
+  readonly retention: { readonly days: number; readonly minuteBarDays?: number };
+  /** Webhook that receives a JSON message when a run fails or writes fail (secret: a token). */
+  readonly alertWebhook?: string;
   /** KIS settings, or `undefined` when collection is off (no credentials). */
   readonly kis?: KisSettings;
   /** The KIS environment even when credentials are absent. */
@@ -212,7 +271,20 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_VARIABLES = new Set(["KIS_APP_KEY", "KIS_APP_SECRET", "ARCHIVIST_TOKEN"]);
+const SECRET_VARIABLES = new Set([
+  "KIS_APP_KEY",
+  "KIS_APP_SECRET",
+  "ARCHIVIST_TOKEN",
+  "ARCHIVIST_ALERT_WEBHOOK",
+]);
+
+/**
+ * Fewest days of run records to keep for catch-up, which looks back `catchUpDays` trading days:
+ * weekends, and holidays of up to two weeks, on top.
+ */
+export function minimumRetentionDays(catchUpDays: number): number {
+  return Math.ceil(catchUpDays * 1.5) + 14;
+}
 
 /**
  * Reads `.env` from `path` (when present) as a plain record; real environment variables win.
@@ -258,6 +330,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       `${missing}: expected together with the other KIS credential (one is set, not both)`,
     );
   }
+  const minimumDays = minimumRetentionDays(v.ARCHIVIST_CATCH_UP_DAYS);
+  if (v.ARCHIVIST_RETENTION_DAYS < minimumDays) {
+    problems.push(
+      `ARCHIVIST_RETENTION_DAYS: expected at least ${minimumDays} days, to keep the runs catch-up ` +
+        `looks at (ARCHIVIST_CATCH_UP_DAYS=${v.ARCHIVIST_CATCH_UP_DAYS}) (got ${v.ARCHIVIST_RETENTION_DAYS})`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const kis: KisSettings | undefined = v.KIS_APP_KEY && v.KIS_APP_SECRET
@@ -285,6 +364,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     sessions: v.ARCHIVIST_SESSIONS,
     regretThresholdPct: v.ARCHIVIST_REGRET_THRESHOLD_PCT,
     catchUpDays: v.ARCHIVIST_CATCH_UP_DAYS,
+    lockTimeoutMs: v.ARCHIVIST_LOCK_TIMEOUT_MS,
+    allowedHosts: v.ARCHIVIST_ALLOWED_HOSTS,
+    backup: { dir: v.ARCHIVIST_BACKUP_DIR, keep: v.ARCHIVIST_BACKUP_KEEP },
+    maintenanceTimeKst: v.ARCHIVIST_MAINTENANCE_TIME_KST,
+    retention: {
+      days: v.ARCHIVIST_RETENTION_DAYS,
+      minuteBarDays: v.ARCHIVIST_MINUTE_BAR_RETENTION_DAYS,
+    },
+    alertWebhook: v.ARCHIVIST_ALERT_WEBHOOK,
     kis,
     kisEnv: v.KIS_ENV,
   };

@@ -33,6 +33,9 @@ export function getLogger(...category: string[]): Logger {
   return getLogTapeLogger([ROOT_CATEGORY, ...category]);
 }
 
+/** The category of the HTTP access log (`getLogger("http", "access")`): the log file only. */
+export const ACCESS_LOG_CATEGORY: readonly string[] = [ROOT_CATEGORY, "http", "access"];
+
 /** Property names whose values are secrets and never reach a sink. */
 export const SECRET_FIELDS: readonly RegExp[] = [
   /^app_?key$/i,
@@ -137,6 +140,13 @@ export async function setupLogging(options: LoggingOptions = {}): Promise<AsyncD
       {
         category: [ROOT_CATEGORY],
         sinks: Object.keys(sinks),
+        lowestLevel: options.level ?? "info",
+      },
+      {
+        // One line per request would drown the terminal: the access log goes to the file only.
+        category: [...ACCESS_LOG_CATEGORY],
+        sinks: sinks.file ? ["file"] : [],
+        parentSinks: "override",
         lowestLevel: options.level ?? "info",
       },
       { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },

@@ -251,3 +251,17 @@ Deno.test("collect CLI: two processes one after the other keep the app key's lim
     assert.equal(stats.rateLimited, 0, "no EGW00201");
   }, 8);
 });
+
+Deno.test("collect CLI: a folder as KIS_TOKEN_CACHE is one configuration error (exit 2), not a failure per stock", async () => {
+  await withSim(async (sim, dir) => {
+    await Deno.mkdir(`${dir}/tokens`);
+    const result = await collect(dir, ["flow", "--codes", "005930"], {
+      ...kisEnv(sim, dir),
+      KIS_TOKEN_CACHE: `${dir}/tokens`,
+    });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /KIS_TOKEN_CACHE: .*tokens is a folder; point it at a file/);
+    assert.doesNotMatch(result.stderr, /^\s+at /m);
+    assert.equal(sim.stats().tokenRequests, 0);
+  });
+});

@@ -28,6 +28,10 @@ Deno.test("schedule CLI: each job's KST schedule, Deno.cron UTC expression and n
     /^daily\s+16:10 Mon–Fri\s+10 7 \* \* MON-FRI\s+\d{4}-\d{2}-\d{2}T16:10:00\+09:00$/m,
   );
   assert.equal(lines.filter((l) => /Mon–Fri/.test(l)).length, 3, "three jobs");
+  assert.match(
+    lines.find((l) => l.startsWith("maintenance"))!,
+    /^maintenance\s+18:00 daily\s+0 9 \* \* \*\s+\d{4}-\d{2}-\d{2}T18:00:00\+09:00$/,
+  );
   const next = new Date(intraday.split(/\s+/).at(-1)!);
   assert.ok(
     next > new Date() && +next - Date.now() < 4 * 86_400_000,

@@ -14,8 +14,8 @@ Deno.test("config: defaults follow the contract", () => {
   assert.deepEqual(config.enabledJobs, ["flow", "intraday", "daily"]);
   assert.equal(config.regretThresholdPct, 4);
   assert.equal(config.catchUpDays, 5);
-  assert.equal(config.sync, "normal");
-  assert.equal(parseConfig({ ARCHIVIST_SYNC: "full" }).sync, "full");
+  assert.equal(config.sync, "full");
+  assert.equal(parseConfig({ ARCHIVIST_SYNC: "normal" }).sync, "normal");
 });
 
 Deno.test("config: KIS settings default by environment", () => {
@@ -120,4 +120,38 @@ Deno.test("config: per-job switches and times, and declared sessions", () => {
     problemsOf({ ARCHIVIST_SESSIONS: "tomorrow=10:00" }).join("\n"),
     /expected YYYY-MM-DD=HH:MM-HH:MM/,
   );
+});
+
+Deno.test("config: operating settings default, parse and refuse with the variable named", () => {
+  const config = parseConfig({});
+  assert.equal(config.lockTimeoutMs, 5_000);
+  assert.deepEqual(config.allowedHosts, []);
+  assert.deepEqual(config.backup, { dir: "backups", keep: 7 });
+  assert.equal(config.maintenanceTimeKst, "18:00");
+  assert.deepEqual(config.retention, { days: 400, minuteBarDays: undefined });
+  assert.equal(config.alertWebhook, undefined);
+  const set = parseConfig({
+    ARCHIVIST_ALLOWED_HOSTS: " archivist.lan, archivist.lan:443 ,",
+    ARCHIVIST_MINUTE_BAR_RETENTION_DAYS: "730",
+    ARCHIVIST_BACKUP_KEEP: "0",
+  });
+  assert.deepEqual(set.allowedHosts, ["archivist.lan", "archivist.lan:443"]);
+  assert.equal(set.retention.minuteBarDays, 730);
+  assert.equal(set.backup.keep, 0);
+
+  const hook = "https://hooks.slack.com/services/T000/B000/sEcReTsEcReT";
+  const problems = problemsOf({
+    ARCHIVIST_ALLOWED_HOSTS: "ok.lan,bad host",
+    ARCHIVIST_BACKUP_KEEP: "-1",
+    ARCHIVIST_LOCK_TIMEOUT_MS: "soon",
+    ARCHIVIST_ALERT_WEBHOOK: hook.replace("https", "ftp"),
+    ARCHIVIST_RETENTION_DAYS: "20",
+  }).join("\n");
+  assert.match(problems, /^ARCHIVIST_ALLOWED_HOSTS: expected host names or host:port/m);
+  assert.match(problems, /^ARCHIVIST_BACKUP_KEEP: expected 0 \(off\) or more backups/m);
+  assert.match(problems, /^ARCHIVIST_LOCK_TIMEOUT_MS: expected milliseconds/m);
+  assert.match(problems, /^ARCHIVIST_ALERT_WEBHOOK: expected an http\(s\) webhook URL$/m);
+  assert.doesNotMatch(problems, /sEcReT/, "the webhook URL holds a secret");
+  const [retention] = problemsOf({ ARCHIVIST_RETENTION_DAYS: "20" });
+  assert.match(retention, /^ARCHIVIST_RETENTION_DAYS: expected at least 22 days.*CATCH_UP_DAYS=5/);
 });

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import type { DecisionEntry, RejectionEntry } from "../db/entries.ts";
-import { ArchiveInputError, ArchiveWriteError, IdempotencyConflictError } from "../db/errors.ts";
+import {
+  ArchiveInputError,
+  ArchiveNotSyncedError,
+  ArchiveWriteError,
+  IdempotencyConflictError,
+} from "../db/errors.ts";
 import type { FlowSnapshot, StockMinutePrice } from "../db/schema.ts";
 import { barTimeOf } from "../src/time.ts";
 import { tempArchive } from "./helpers.ts";
@@ -341,9 +346,10 @@ Deno.test("calendar: KIS's days override the built-in calendar", async () => {
   assert.ok(await archivist.calendarFetchedAt());
 });
 
-Deno.test("group commit: concurrent writes share commits; one failure leaves its neighbours stored", async () => {
+Deno.test("group commit: concurrent writes share one commit; one failure leaves its neighbours stored", async () => {
   await using archive = await tempArchive();
   const { archivist } = archive;
+  const before = archivist.writeStats.commits;
   const writes = Array.from({ length: 40 }, (_, i) =>
     archivist.logDecisions([
       decision({
@@ -359,14 +365,48 @@ Deno.test("group commit: concurrent writes share commits; one failure leaves its
   assert.equal(new Set(ids).size, 39);
   assert.equal(rowCount(archive.path, "llm_decision_ledger"), 39);
   assert.equal(archivist.failedWrites, 1);
+  assert.equal(archivist.writeStats.commits - before, 1, "the 40 writes shared one commit");
 });
 
-Deno.test("sync full: writes resolve after the log is synced, and are stored", async () => {
-  await using archive = await tempArchive({ sync: "full" });
+Deno.test("sync full (the default): writes resolve after one shared sync of the log reached the device", async () => {
+  await using archive = await tempArchive();
   const { archivist } = archive;
+  assert.equal(archivist.sync, "full");
+  const before = archivist.writeStats;
   const results = await Promise.all(
     Array.from({ length: 20 }, (_, i) => archivist.logDecisions([decision({ hunter_score: i })])),
   );
   assert.equal(new Set(results.flatMap((r) => r.ids)).size, 20);
   assert.equal(rowCount(archive.path, "llm_decision_ledger"), 20);
+  const after = archivist.writeStats;
+  assert.equal(after.commits - before.commits, 1, "one commit for the 20 writes");
+  assert.equal(after.syncs - before.syncs, 1, "one fdatasync of the log for the 20 writes");
+});
+
+Deno.test("sync normal: writes resolve once committed, with no sync", async () => {
+  await using archive = await tempArchive({ sync: "normal" });
+  const { archivist } = archive;
+  await Promise.all([1, 2, 3].map((i) => archivist.logDecisions([decision({ hunter_score: i })])));
+  assert.equal(archivist.writeStats.syncs, 0);
+  assert.equal(rowCount(archive.path, "llm_decision_ledger"), 3);
+});
+
+Deno.test("a failed sync reports the stored ids, never 'nothing stored'", async () => {
+  await using archive = await tempArchive({
+    persist: () => Promise.reject(new Error("fdatasync: Input/output error")),
+  });
+  const { archivist } = archive;
+  await assert.rejects(
+    archivist.logDecisions([decision({ idempotency_key: "k-1" })]),
+    (error: unknown) => {
+      assert.ok(error instanceof ArchiveNotSyncedError);
+      assert.ok(!(error instanceof ArchiveWriteError), "not the 'nothing stored' error");
+      assert.deepStrictEqual((error.value as { ids: number[] }).ids, [1]);
+      assert.match(error.message, /was stored, but syncing it to the device failed/);
+      return true;
+    },
+  );
+  assert.equal(rowCount(archive.path, "llm_decision_ledger"), 1);
+  assert.equal(archivist.writeStatus.status, "failing");
+  assert.equal(archivist.writeStatus.fault, "sync");
 });

@@ -72,3 +72,32 @@ export async function runCli(
     stderr: decoder.decode(output.stderr),
   };
 }
+
+/** Records a finished collection run of `job` for `tradeDate` (and each failed stock); its id. */
+export async function recordFinishedRun(
+  archivist: Archivist,
+  run: {
+    job: "flow" | "intraday";
+    tradeDate: string;
+    status: "succeeded" | "partial" | "failed";
+    failed?: readonly string[];
+  },
+): Promise<string> {
+  const failed = run.failed ?? [];
+  const runId = await archivist.startRun({
+    job: run.job,
+    tradeDate: run.tradeDate,
+    trigger: "schedule",
+    stocksTotal: failed.length + 1,
+  });
+  for (const stockCode of failed) await archivist.recordRunFailure(runId, stockCode, "HTTP 500");
+  await archivist.finishRun(runId, {
+    status: run.status,
+    reason: failed.length > 0 ? `${failed.length} stocks failed` : null,
+    stocksDone: run.status === "failed" ? 0 : 1,
+    stocksFailed: failed.length,
+    rowsWritten: 1,
+    kisCalls: 3,
+  });
+  return runId;
+}

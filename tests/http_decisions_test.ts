@@ -133,3 +133,46 @@ Deno.test("GET /v1/decisions refuses bad filters with a problem per field", asyn
     message: "expected the next_cursor of a previous page",
   }]);
 });
+
+Deno.test("POST /v1/decisions accepts the original row's timestamp, trade_date and schema_v", async () => {
+  await using api = await startTestApi({ archivistNow: () => NOW });
+  const response = await api.post("/v1/decisions", [
+    // Python's datetime.utcnow().isoformat(): naive, meaning UTC as the original stored it.
+    { ...ORIGINAL_DECISION, timestamp: "2026-11-25T06:45:12.123456", schema_v: "1.0" },
+    { ...ORIGINAL_DECISION, timestamp: "2026-11-25 16:45:00+09:00", trade_date: "2026-11-25" },
+    {
+      ...ORIGINAL_DECISION,
+      timestamp: "2026-11-25T01:00:00Z",
+      decided_at: "2026-11-25T10:30:00+09:00",
+      schema_v: 2,
+    },
+  ]);
+  assert.equal(response.status, 201, await response.clone().text());
+  assert.deepStrictEqual((await response.json()).trade_dates, [
+    "2026-11-26", // 15:45 KST: after the close, the next trading day
+    "2026-11-25", // as Scout sent it, although 16:45 KST is after the close
+    "2026-11-25",
+  ]);
+  const items = (await (await api.request("/v1/decisions")).json()).items;
+  assert.deepStrictEqual(
+    items.map((
+      i: Record<string, unknown>,
+    ) => [i.timestamp, i.decided_at, i.trade_date, i.schema_v]),
+    [
+      ["2026-11-25T06:45:12.123Z", "2026-11-25T06:45:12.123Z", "2026-11-26", "1.0"],
+      ["2026-11-25T07:45:00.000Z", "2026-11-25T07:45:00.000Z", "2026-11-25", "1.0"],
+      ["2026-11-25T01:00:00.000Z", "2026-11-25T01:30:00.000Z", "2026-11-25", "2"],
+    ],
+  );
+
+  const bad = await api.post("/v1/decisions", {
+    ...ORIGINAL_DECISION,
+    timestamp: "yesterday",
+    trade_date: "2026-02-30",
+  });
+  assert.equal(bad.status, 400);
+  assert.deepStrictEqual(
+    (await readProblem(bad)).errors!.map((e) => e.field).sort(),
+    ["timestamp", "trade_date"],
+  );
+});

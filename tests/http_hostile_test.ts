@@ -62,3 +62,60 @@ Deno.test("a NUL character is refused with its field, not stored cut short", asy
   assert.deepStrictEqual(problem.errors.map((e: { field: string }) => e.field), ["[1].debate_log"]);
   assert.equal((await api.archivist.listDecisions({})).items.length, 0);
 });
+
+Deno.test("malformed UTF-8 is refused with 400 naming the field, never stored as U+FFFD", async () => {
+  await using api = await startTestApi();
+  const json = JSON.stringify([
+    ORIGINAL_DECISION,
+    { ...ORIGINAL_DECISION, final_reason: "before@@after", stock_name: "삼성@@" },
+  ]);
+  const bytes = new TextEncoder().encode(json);
+  // "@@" becomes 0xC3 0x28: a lead byte whose continuation is missing.
+  const bad = [...bytes].flatMap((b, i) =>
+    b === 0x40 && bytes[i + 1] === 0x40
+      ? [0xC3]
+      : b === 0x40 && bytes[i - 1] === 0x40
+      ? [0x28]
+      : [b]
+  );
+  const response = await api.request("/v1/decisions", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: new Uint8Array(bad),
+  });
+  assert.equal(response.status, 400);
+  const problem = await response.json();
+  assert.deepStrictEqual(
+    problem.errors.map((e: { field: string }) => e.field),
+    ["[1].stock_name", "[1].final_reason"],
+  );
+  assert.match(problem.errors[0].message, /not valid UTF-8/);
+  assert.equal((await api.archivist.listDecisions({})).items.length, 0);
+
+  // A real U+FFFD sent as UTF-8 is a character like any other, and is kept.
+  const replacement = { ...ORIGINAL_DECISION, final_reason: "kept \uFFFD as sent" };
+  assert.equal((await api.post("/v1/decisions", replacement)).status, 201);
+  const stored = (await api.archivist.listDecisions({})).items;
+  assert.equal(stored[0].final_reason, "kept \uFFFD as sent");
+});
+
+Deno.test("a body with a million mistakes gets a short answer: the first 20 and a count", async () => {
+  await using api = await startTestApi();
+  // Under 1 MiB: 1000 entries, each with 100 unknown keys.
+  const entry = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`x${i}`, 1]));
+  const body = Array.from({ length: 1000 }, () => ({ stock_code: "005930", ...entry }));
+  assert.ok(JSON.stringify(body).length > 500_000);
+  const response = await api.post("/v1/decisions", body);
+  assert.equal(response.status, 400);
+  const text = await response.text();
+  assert.ok(text.length < 5_000, `answer of ${text.length} bytes`);
+  const problem = JSON.parse(text);
+  assert.equal(problem.errors.length, 20);
+  // 100 unknown keys and the missing final_decision, in each of the 1000 entries.
+  assert.equal(problem.error_count, 101_000);
+  assert.match(problem.detail, /101000 fields are invalid \(the first 20 are listed\)/);
+  assert.deepStrictEqual(problem.errors.slice(0, 2).map((e: { field: string }) => e.field), [
+    "[0].final_decision",
+    "[0].x0",
+  ]);
+});

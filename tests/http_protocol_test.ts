@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Archivist } from "../db/archivist.ts";
 import { createApp } from "../src/http/app.ts";
 import { assertSafeBinding, InsecureBindingError } from "../src/http/auth.ts";
+import { AllowedHosts } from "../src/http/host_check.ts";
 import { serveHttp } from "../src/http/server.ts";
 import {
   countEntries,
@@ -52,7 +53,7 @@ Deno.test("an unexpected server error is a 500 problem without internals", async
   const dir = await Deno.makeTempDir();
   try {
     await using archivist = await Archivist.open(`${dir}/a.db`);
-    const app = createApp({ archivist });
+    const app = createApp({ archivist, hosts: new AllowedHosts("127.0.0.1") });
     archivist.listRuns = () => Promise.reject(new Error("secret internal path /etc/x"));
     const response = await app.request("/v1/runs");
     assert.equal(response.status, 500);
@@ -137,13 +138,12 @@ Deno.test("serving on a non-loopback address without a token is refused, saying 
   const dir = await Deno.makeTempDir();
   try {
     await using archivist = await Archivist.open(`${dir}/a.db`);
-    assert.throws(
-      () =>
-        serveHttp(createApp({ archivist }), {
-          hostname: "0.0.0.0",
-          port: 0,
-          tokenRequired: false,
-        }),
+    await assert.rejects(
+      serveHttp(createApp({ archivist, hosts: new AllowedHosts("0.0.0.0") }), {
+        hostname: "0.0.0.0",
+        port: 0,
+        tokenRequired: false,
+      }),
       InsecureBindingError,
     );
   } finally {
@@ -156,7 +156,7 @@ Deno.test("shutdown finishes the request in flight, then refuses connections", a
   const released = new Promise<void>((resolve) => release = resolve);
   let arrived!: () => void;
   const arrivedPromise = new Promise<void>((resolve) => arrived = resolve);
-  const server = serveHttp({
+  const server = await serveHttp({
     fetch: async () => {
       arrived();
       await released;

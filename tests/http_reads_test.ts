@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createApp } from "../src/http/app.ts";
+import { AllowedHosts } from "../src/http/host_check.ts";
 import { Archivist } from "../db/archivist.ts";
 import { readProblem, startTestApi } from "./fixtures/http_harness.ts";
 
@@ -193,7 +194,7 @@ Deno.test("GET /health answers 503 when the database is unreachable", async () =
   const dir = await Deno.makeTempDir();
   try {
     const archivist = await Archivist.open(`${dir}/a.db`);
-    const app = createApp({ archivist });
+    const app = createApp({ archivist, hosts: new AllowedHosts("127.0.0.1") });
     await archivist.close();
     const response = await app.request("/health");
     assert.equal(response.status, 503);
@@ -210,6 +211,7 @@ Deno.test("GET /openapi.json documents every route from the zod schemas", async 
   assert.equal(doc.openapi, "3.1.0");
   assert.deepStrictEqual(Object.keys(doc.paths).sort(), [
     "/health",
+    "/metrics",
     "/openapi.json",
     "/v1/daily-prices/{code}",
     "/v1/decisions",

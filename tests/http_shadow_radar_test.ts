@@ -65,3 +65,19 @@ Deno.test("POST /v1/shadow-radar refuses a bad rejection_stage and stores nothin
   ]);
   assert.equal((await countEntries(api.archivist)).rejections, 0);
 });
+
+Deno.test("POST /v1/shadow-radar accepts the original row's timestamp, trade_date and schema_v", async () => {
+  await using api = await startTestApi();
+  const response = await api.post("/v1/shadow-radar", {
+    ...ORIGINAL_REJECTION,
+    timestamp: "2026-11-24T23:50:00",
+    trade_date: "2026-11-25",
+    schema_v: "1.1",
+  });
+  assert.equal(response.status, 201);
+  const [item] = (await (await api.request("/v1/shadow-radar")).json()).items;
+  assert.deepStrictEqual(
+    [item.timestamp, item.logged_at, item.trade_date, item.schema_v],
+    ["2026-11-24T23:50:00.000Z", "2026-11-24T23:50:00.000Z", "2026-11-25", "1.1"],
+  );
+});

@@ -123,3 +123,18 @@ Deno.test("two processes sharing a cache file issue one token between them", asy
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("an unreadable token cache is kept aside, not overwritten, and a token is issued", async () => {
+  await withSim(async (sim, dir) => {
+    const cachePath = `${dir}/token.json`;
+    const damaged = '{"version": 1, "tokens": {"real:abc": {"accessToken": "ey';
+    await Deno.writeTextFile(cachePath, damaged);
+    await realClient(sim, cachePath).investorFlows("005930");
+    const aside = [...Deno.readDirSync(dir)].map((e) => e.name)
+      .filter((name) => name.startsWith("token.json.unreadable-"));
+    assert.equal(aside.length, 1);
+    assert.equal(await Deno.readTextFile(`${dir}/${aside[0]}`), damaged);
+    const cache = JSON.parse(await Deno.readTextFile(cachePath));
+    assert.match(cache.tokens[await tokenCacheKey("real", DEMO_REAL_APP_KEY)].accessToken, /^eyJ/);
+  });
+});

@@ -2,52 +2,8 @@ import assert from "node:assert/strict";
 import { Archivist } from "../db/archivist.ts";
 import { SCHEMA_VERSION } from "../db/migrations.ts";
 import { DEMO_REAL_APP_KEY, DEMO_REAL_APP_SECRET, startSimulator } from "../src/sim/server.ts";
+import { startService } from "./fixtures/service.ts";
 import { runCli, tempDir } from "./helpers.ts";
-
-const ROOT = new URL("../", import.meta.url).pathname;
-
-/** `deno task start` as a real process in `dir`; resolves once it serves, with its URL. */
-async function startService(dir: string, env: Record<string, string> = {}) {
-  const service = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", `${ROOT}deno.json`, `${ROOT}main.ts`],
-    cwd: dir,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: Deno.env.get("HOME") ?? dir,
-      NO_COLOR: "1",
-      ARCHIVIST_PORT: "0",
-      ...env,
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stdout = service.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let printed = "";
-  while (!/serving (\S+)/.test(printed)) {
-    const { done, value } = await stdout.read();
-    if (done) break;
-    printed += value;
-  }
-  const url = /serving (\S+)/.exec(printed)?.[1];
-  const stderr = new Response(service.stderr).text();
-  const rest = (async () => {
-    let more = "";
-    for (let r = await stdout.read(); !r.done; r = await stdout.read()) more += r.value;
-    return printed + more;
-  })();
-  if (!url) {
-    throw new Error(`the service did not start: ${printed}\n${await stderr}`);
-  }
-  return {
-    url,
-    async stop(): Promise<{ code: number; stdout: string; stderr: string }> {
-      service.kill("SIGTERM");
-      const status = await service.status;
-      return { code: status.code, stdout: await rest, stderr: await stderr };
-    },
-  };
-}
 
 Deno.test("service: without KIS credentials it serves, says once that collection is off, exits 0", async () => {
   await using dir = await tempDir();

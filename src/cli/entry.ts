@@ -4,11 +4,13 @@
  *
  * @module
  */
+import process from "node:process";
 import { type Command, CommanderError } from "commander";
-import { Archivist } from "../../db/archivist.ts";
+import { ArchiveFileError, Archivist } from "../../db/archivist.ts";
 import { SchemaTooNewError } from "../../db/migrations.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
-import { setupLogging } from "../log.ts";
+import { tokenCacheProblem } from "../kis/token.ts";
+import { getLogger, setupLogging } from "../log.ts";
 import { SessionRules } from "../session.ts";
 import { isTradeDate } from "../time.ts";
 
@@ -33,6 +35,19 @@ export interface CommandContext extends AsyncDisposable {
 export interface StartOptions {
   /** Log to the terminal too (default true); off where a progress bar owns it. */
   readonly console?: boolean;
+  /**
+   * Whether the command writes to the archive: `required` ends with exit 2 on a read-only
+   * archive; `optional` (the service, read-only commands) warns and goes on. Default `required`.
+   */
+  readonly writes?: "required" | "optional";
+}
+
+/**
+ * Makes every file and folder this process creates private (0600 / 0700): the archive, its
+ * `-wal`/`-shm`, logs, backups. Decisions are a trading strategy.
+ */
+export function createPrivateFiles(): void {
+  process.umask(0o077);
 }
 
 /**
@@ -43,20 +58,52 @@ export async function startCommand(
   logFile: string,
   options: StartOptions = {},
 ): Promise<CommandContext> {
+  createPrivateFiles();
   const config = await loadConfig().catch(exitOnUsageError);
+  const cacheProblem = config.kis && await tokenCacheProblem(config.kis.tokenCachePath);
+  if (cacheProblem) exitOnUsageError(new ConfigError([`KIS_TOKEN_CACHE: ${cacheProblem}`]));
   const logging = await setupLogging({
     logDir: config.logDir,
     fileName: logFile,
     console: options.console,
     level: config.logLevel,
-    secrets: [config.kis?.appKey, config.kis?.appSecret, config.token].filter((s): s is string =>
-      s !== undefined
-    ),
-  });
+    secrets: [
+      config.kis?.appKey,
+      config.kis?.appSecret,
+      config.token,
+      config.alertWebhook,
+    ].filter((s): s is string => s !== undefined),
+  }).catch((error) =>
+    exitOnUsageError(
+      new ConfigError([
+        `ARCHIVIST_LOG_DIR: the log folder ${JSON.stringify(config.logDir)} cannot be used (${
+          (error as Error).message.replace(/ \(os error \d+\)/, "")
+        }); set ARCHIVIST_LOG_DIR to a folder this user can create and write`,
+      ]),
+    )
+  );
   const archivist = await Archivist.open(config.databasePath, {
     sync: config.sync,
+    lockTimeoutMs: config.lockTimeoutMs,
     sessions: new SessionRules(config.sessions),
   }).catch(exitOnUsageError);
+  if (archivist.readOnly) {
+    const problem = `The archive ${archivist.path} is read-only for this process`;
+    if ((options.writes ?? "required") === "required") {
+      await archivist.close();
+      await logging[Symbol.asyncDispose]();
+      exitOnUsageError(
+        new UsageError(
+          `ARCHIVIST_DB=${archivist.path}: ${problem}, and this command writes to it. Make the ` +
+            "file and its folder writable by this user (or remount the file system read-write).",
+        ),
+      );
+    }
+    getLogger("archive").warning(
+      `${problem}: reads are served, every write is refused. Make the file and its folder ` +
+        "writable and restart to accept writes.",
+    );
+  }
   return {
     config,
     archivist,
@@ -71,7 +118,7 @@ export async function startCommand(
 export function exitOnUsageError(error: unknown): never {
   if (
     error instanceof ConfigError || error instanceof SchemaTooNewError ||
-    error instanceof UsageError
+    error instanceof UsageError || error instanceof ArchiveFileError
   ) {
     console.error(error.message);
     Deno.exit(EXIT_USAGE);
@@ -103,4 +150,17 @@ export function checkDateOption(flag: string, value: string | undefined): string
     throw new UsageError(`${flag}: expected a date as YYYY-MM-DD (got ${JSON.stringify(value)})`);
   }
   return value;
+}
+
+/**
+ * Runs a commander program on this process's arguments: `--help` exits 0, a usage mistake 2 with
+ * commander's message, a configuration error 2 with its message; anything else is thrown.
+ */
+export async function runProgram(program: Command): Promise<void> {
+  try {
+    await program.parseAsync(Deno.args, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) Deno.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
+    exitOnUsageError(error);
+  }
 }

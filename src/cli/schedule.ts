@@ -1,16 +1,19 @@
 /**
  * `deno task schedule`: prints each scheduled job with its schedule in KST, the UTC cron
- * expression given to `Deno.cron`, and its next run in KST.
+ * expression given to `Deno.cron`, and its next run in KST: the collection jobs, then the daily
+ * maintenance (backup and pruning, `src/maintenance.ts`).
  *
  * @module
  */
 import { scheduledJobs } from "../../collectors/schedule.ts";
 import { COLLECTION_JOBS } from "../../db/schema.ts";
 import { jobSwitchVariable, loadConfig } from "../config.ts";
+import { maintenanceSchedule } from "../maintenance.ts";
 import { exitOnUsageError } from "./entry.ts";
 
 const config = await loadConfig().catch(exitOnUsageError);
 const now = new Date();
+const maintenance = maintenanceSchedule(config);
 const rows = [
   ["job", "schedule (KST)", "Deno.cron (UTC)", "next run (KST)"],
   ...scheduledJobs(config).map((job) => [job.job, job.kst, job.utcCron, job.nextRunKst(now)]),
@@ -20,6 +23,7 @@ const rows = [
     "-",
     `(${jobSwitchVariable(job)}=false)`,
   ]),
+  ["maintenance", maintenance.kst, maintenance.utcCron, maintenance.nextRunKst(now)],
 ];
 const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
 for (const row of rows) {

@@ -3,10 +3,10 @@
  *
  * @module
  */
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { parse } from "csv-parse/sync";
 import { type WatchlistEntry, watchlistEntrySchema } from "../../db/entries.ts";
-import { EXIT_USAGE, exitOnUsageError, startCommand, UsageError } from "./entry.ts";
+import { runProgram, startCommand, UsageError } from "./entry.ts";
 
 /** A watchlist row as read, with where it was. */
 export interface WatchlistRowInput {
@@ -69,8 +69,9 @@ export function parseWatchlistCsv(text: string): WatchlistRowInput[] {
 
 async function withArchive<T>(
   work: (command: Awaited<ReturnType<typeof startCommand>>) => Promise<T>,
+  writes: "required" | "optional" = "required",
 ) {
-  await using command = await startCommand("watchlist.jsonl");
+  await using command = await startCommand("watchlist.jsonl", { writes });
   return await work(command);
 }
 
@@ -97,7 +98,7 @@ program.command("list").description("print the watchlist")
         );
       }
       console.log(`${entries.length} entr${entries.length === 1 ? "y" : "ies"}`);
-    })
+    }, "optional")
   );
 
 program.command("add").description("add or re-activate a stock")
@@ -160,13 +161,4 @@ program.command("import").description("add stocks from a CSV file of stock_code,
     })
   );
 
-if (import.meta.main) {
-  try {
-    await program.parseAsync(Deno.args, { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      Deno.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
-    }
-    exitOnUsageError(error);
-  }
-}
+if (import.meta.main) await runProgram(program);

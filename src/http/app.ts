@@ -1,6 +1,7 @@
 /**
- * The HTTP API of Archivist as one Hono app: every route, the bearer guard on `/v1/*`, errors as
- * RFC 9457 problems, and the OpenAPI 3.1 document at `/openapi.json`.
+ * The HTTP API of Archivist as one Hono app: every route, the `Host` check and the access log on
+ * every route (sub-apps mounted on it included), the bearer guard on `/v1/*` and `/metrics`,
+ * errors as RFC 9457 problems, and the OpenAPI 3.1 document at `/openapi.json`.
  *
  * @module
  */
@@ -8,14 +9,23 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
-import { ArchiveInputError, ArchiveWriteError, IdempotencyConflictError } from "../../db/errors.ts";
+import {
+  ArchiveBusyError,
+  ArchiveInputError,
+  ArchiveNotSyncedError,
+  ArchiveWriteError,
+  IdempotencyConflictError,
+} from "../../db/errors.ts";
 import { dashboardApp, dashboardSession } from "../dashboard/mod.tsx";
 import { getLogger } from "../log.ts";
+import { accessLog } from "./access_log.ts";
 import { bearerAuth } from "./auth.ts";
 import { addDailyPriceRoutes } from "./daily_prices.ts";
 import { addDecisionRoutes } from "./decisions.ts";
 import { addHealthRoute } from "./health.ts";
+import { hostCheck } from "./host_check.ts";
 import { addMarketDataRoutes } from "./market_data.ts";
+import { addMetricsRoute, Metrics } from "./metrics.ts";
 import type { AppOptions } from "./options.ts";
 import { addOutcomeRoutes } from "./outcomes.ts";
 import { addPingRoute } from "./ping.ts";
@@ -71,18 +81,33 @@ function problemFor(error: unknown): { problem: Problem; headers?: Record<string
       }).problem,
     };
   }
+  if (error instanceof ArchiveNotSyncedError) {
+    const ids = (error.value as { ids?: readonly number[] } | undefined)?.ids;
+    return {
+      problem: new HttpProblem(
+        500,
+        `the request WAS stored${ids ? ` (ids ${ids.join(", ")})` : ""}, but syncing it to the ` +
+          "device failed, so it may not survive a power loss. A retry with the same " +
+          "Idempotency-Key returns these ids; a retry without one would store it twice",
+        { type: PROBLEM_TYPES.storedNotSynced, title: "Stored, not synced" },
+      ).problem,
+    };
+  }
   if (error instanceof ArchiveWriteError) {
+    // The lock of another process is released in seconds; a disk fault takes a person.
+    const busy = error instanceof ArchiveBusyError;
     return {
       problem: new HttpProblem(
         503,
-        "the archive could not store the request; nothing of it was " +
-          "stored; retry with the same Idempotency-Key",
+        `the archive could not store the request (${
+          error.message.replace(/^[^:]+: /, "")
+        }); nothing of it was stored; retry with the same Idempotency-Key`,
         {
           type: PROBLEM_TYPES.archiveUnavailable,
           title: "Archive unavailable",
         },
       ).problem,
-      headers: { "retry-after": "1" },
+      headers: { "retry-after": busy ? "1" : "30" },
     };
   }
   if (error instanceof HTTPException) {
@@ -102,7 +127,11 @@ export function createApp(options: AppOptions): OpenAPIHono {
       if (!result.success) throw invalidRequest(fieldErrors(result.error.issues));
     },
   });
+  const metrics = options.metrics ?? new Metrics({ archivist: options.archivist });
 
+  // First, so that every route (and every sub-app mounted later) is logged and checked.
+  app.use(accessLog(metrics.observeRequest));
+  app.use(hostCheck(options.hosts));
   app.use(methodNotAllowed({
     app,
     onMethodNotAllowed: (c, methods) =>
@@ -115,6 +144,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   if (options.token) {
     // The dashboard's charts read /v1/* from the browser with its session cookie.
     app.use("/v1/*", bearerAuth(options.token, dashboardSession(options.token).admitsRead));
+    app.use("/metrics", bearerAuth(options.token));
   }
 
   addDecisionRoutes(app, options);
@@ -126,6 +156,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   addReportRoutes(app, options);
   addRunRoutes(app, options);
   addHealthRoute(app, options);
+  addMetricsRoute(app, metrics);
   addPingRoute(app);
   app.route("/", dashboardApp(options));
 
@@ -154,7 +185,9 @@ export function createApp(options: AppOptions): OpenAPIHono {
   );
   app.onError((error, c) => {
     const { problem, headers } = problemFor(error);
-    if (problem.status >= 500) {
+    // The Archivist logs its own failures once, with their context; only the unexpected is new.
+    const logged = error instanceof ArchiveWriteError || error instanceof ArchiveNotSyncedError;
+    if (problem.status >= 500 && !logged) {
       log.error("{method} {path} failed: {error}", {
         method: c.req.method,
         path: c.req.path,

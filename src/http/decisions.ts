@@ -61,10 +61,12 @@ export function addDecisionRoutes(app: OpenAPIHono, options: AppOptions): void {
     tag: "decisions",
     noun: "decision",
     postSummary: "Log Judge decisions (one object or an array, all or nothing)",
-    postDescription: "Takes the dict Scout passed to `log_decision_ledger` unchanged. " +
-      "`decided_at` defaults to the time of receipt; `trade_date` is computed (after that day's " +
-      "close — 15:30 KST, 16:30 on CSAT days —: the next trading day). A 201 means the rows are " +
-      "committed to disk.",
+    postDescription: "Takes the dict Scout passed to `log_decision_ledger` unchanged, with the " +
+      "original row's `timestamp`, `trade_date` and `schema_v` when present. `decided_at` " +
+      "defaults to `timestamp`, else the time of receipt; `trade_date` defaults to the one that " +
+      "time applies to (after that day's close — 15:30 KST, 16:30 on CSAT days —: the next " +
+      "trading day). A 201 means the rows are committed and, under ARCHIVIST_SYNC=full (the " +
+      "default), synced to the device.",
     listSummary: "List decisions, oldest first",
     entry: decisionEntrySchema,
     item: decisionSchema,

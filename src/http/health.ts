@@ -1,7 +1,8 @@
 /**
- * `GET /health` (no token needed): liveness, database reachability, failed writes, the last run of
- * each collection job, whether collection is on and how far the trading calendar is known. 503
- * when the database is unreachable.
+ * `GET /health` (no token needed): liveness, database reachability, whether writes work (and why
+ * not), failed writes, the last run of each collection job, whether collection is on and how far
+ * the trading calendar is known. 503 unless everything is ok: the database is unreachable,
+ * damaged or read-only, or writes fail.
  *
  * @module
  */
@@ -13,8 +14,22 @@ import type { AppOptions } from "./options.ts";
 const lastRunSchema = runSchema.omit({ failures: true });
 
 const healthSchema = z.object({
-  status: z.enum(["ok", "unavailable"]),
-  database: z.enum(["ok", "unreachable"]),
+  status: z.enum(["ok", "read-only", "failing", "unavailable"]).meta({
+    description: "`ok`; `read-only` (reads only); `failing` (writes fail, see `writes`); " +
+      "`unavailable` (the database does not answer)",
+  }),
+  database: z.enum(["ok", "unreachable", "corrupt"]),
+  read_only: z.boolean().meta({ description: "The archive file cannot be written by the service" }),
+  writes: z.object({
+    status: z.enum(["ok", "failing"]),
+    fault: z.enum(["busy", "corrupt", "full", "read-only", "io", "cannot-open", "sync"]).optional(),
+    cause: z.string().optional().meta({ description: "The database's own message" }),
+    since: z.string().optional().meta({ description: "When writes started failing (UTC)" }),
+  }).meta({ description: "Failing from a failed write until one succeeds again" }),
+  sync: z.enum(["normal", "full"]).meta({
+    description: "`full`: a 201 means synced to the device; `normal`: committed",
+  }),
+  error: z.string().optional(),
   schema_version: z.int(),
   failed_writes: z.int().meta({ description: "Writes that failed since the service started" }),
   last_runs: z.object({
@@ -45,7 +60,7 @@ const getHealth = createRoute({
   responses: {
     200: { description: "Up", content: { "application/json": { schema: healthSchema } } },
     503: {
-      description: "The database is unreachable",
+      description: "The database is unreachable, damaged or read-only, or writes fail",
       content: { "application/json": { schema: healthSchema } },
     },
   },
@@ -55,15 +70,25 @@ const getHealth = createRoute({
 export function addHealthRoute(app: OpenAPIHono, { archivist, collection }: AppOptions): void {
   app.openapi(getHealth, async (c) => {
     const health = await archivist.health();
-    const up = health.database === "ok";
+    const status = health.database === "unreachable"
+      ? "unavailable" as const
+      : health.database === "corrupt" || health.writes.status === "failing"
+      ? "failing" as const
+      : health.readOnly
+      ? "read-only" as const
+      : "ok" as const;
     return c.json({
-      status: up ? "ok" as const : "unavailable" as const,
+      status,
       database: health.database,
+      read_only: health.readOnly,
+      writes: health.writes,
+      sync: archivist.sync,
+      ...(health.error ? { error: health.error } : {}),
       schema_version: health.schemaVersion,
       failed_writes: health.failedWrites,
       last_runs: health.lastRuns,
       collection: collection?.() ?? { enabled: false, reason: "no collector in this process" },
       calendar: { known_through: health.calendar.knownThrough, warning: health.calendar.warning },
-    }, up ? 200 : 503);
+    }, status === "ok" ? 200 : 503);
   });
 }

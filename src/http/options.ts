@@ -6,6 +6,8 @@
  */
 import type { Archivist } from "../../db/archivist.ts";
 import type { Config } from "../config.ts";
+import type { AllowedHosts } from "./host_check.ts";
+import type { Metrics } from "./metrics.ts";
 
 /** What the app serves and how. */
 export interface AppOptions {
@@ -23,4 +25,8 @@ export interface AppOptions {
   readonly schedule?: Config["schedule"];
   /** Of those, the jobs switched on (`Config.enabledJobs`); default all. */
   readonly enabledJobs?: Config["enabledJobs"];
+  /** The `Host` names every route answers (DNS rebinding); give the same to `serveHttp`. */
+  readonly hosts: AllowedHosts;
+  /** The metrics `/metrics` shows; default: metrics of the archive alone (no KIS client). */
+  readonly metrics?: Metrics;
 }

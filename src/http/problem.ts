@@ -19,6 +19,8 @@ export const PROBLEM_TYPES = {
   unauthorized: "/problems/unauthorized",
   /** The archive could not store or read; nothing of the request was stored. */
   archiveUnavailable: "/problems/archive-unavailable",
+  /** Stored, but the sync to the device failed: retry only with the same Idempotency-Key. */
+  storedNotSynced: "/problems/stored-not-synced",
   /** Plain HTTP status problems (404, 405, 413, 415, 500): the title is the status phrase. */
   plain: "about:blank",
 } as const;
@@ -36,7 +38,15 @@ export interface Problem {
   readonly status: number;
   readonly detail: string;
   readonly errors?: readonly FieldError[];
+  /** How many problems there were, when `errors` lists only the first of them. */
+  readonly error_count?: number;
 }
+
+/**
+ * Most bad fields one answer lists; the others are only counted. A 1 MiB body can hold hundreds
+ * of thousands of mistakes: listing them all made answers of 10 MB and took the service to 1 GB.
+ */
+export const MAX_LISTED_ERRORS = 20;
 
 /** The zod schema of a problem document, for the OpenAPI document. */
 export const problemSchema = z.object({
@@ -47,7 +57,10 @@ export const problemSchema = z.object({
   errors: z.array(z.object({
     field: z.string().meta({ example: "[2].final_decision" }),
     message: z.string().meta({ example: "expected one of BUY, SELL, HOLD, NO_DECISION" }),
-  })).optional().meta({ description: "Each bad field and why" }),
+  })).optional().meta({ description: `Each bad field and why (the first ${MAX_LISTED_ERRORS})` }),
+  error_count: z.int().optional().meta({
+    description: "How many fields were bad, when `errors` lists only the first of them",
+  }),
 }).meta({ id: "Problem", description: "RFC 9457 problem details" });
 
 const STATUS_TITLES: Readonly<Record<number, string>> = {
@@ -57,6 +70,7 @@ const STATUS_TITLES: Readonly<Record<number, string>> = {
   405: "Method Not Allowed",
   413: "Content Too Large",
   415: "Unsupported Media Type",
+  421: "Misdirected Request",
   422: "Unprocessable Content",
   500: "Internal Server Error",
   503: "Service Unavailable",
@@ -76,6 +90,7 @@ export class HttpProblem extends Error {
       type?: string;
       title?: string;
       errors?: readonly FieldError[];
+      errorCount?: number;
       headers?: Record<string, string>;
     } = {},
   ) {
@@ -87,6 +102,7 @@ export class HttpProblem extends Error {
       status,
       detail,
       ...(options.errors ? { errors: options.errors } : {}),
+      ...(options.errorCount !== undefined ? { error_count: options.errorCount } : {}),
     };
     this.headers = options.headers ?? {};
   }
@@ -103,15 +119,28 @@ export function problemResponse(
   });
 }
 
-/** A 400 "invalid request" naming each bad field. */
-export function invalidRequest(errors: readonly FieldError[]): HttpProblem {
-  const detail = errors.length === 1
+/**
+ * A 400 "invalid request" naming the first {@link MAX_LISTED_ERRORS} bad fields and counting the
+ * rest: `errors` is read lazily, so memory stays bounded however many problems the input has.
+ */
+export function invalidRequest(errors: Iterable<FieldError>): HttpProblem {
+  const listed: FieldError[] = [];
+  let total = 0;
+  for (const error of errors) {
+    if (listed.length < MAX_LISTED_ERRORS) listed.push(error);
+    total++;
+  }
+  const detail = total === 1
     ? "1 field is invalid; fix it and send the request again"
-    : `${errors.length} fields are invalid; fix them and send the request again`;
+    : total > listed.length
+    ? `${total} fields are invalid (the first ${listed.length} are listed); fix them and send ` +
+      "the request again"
+    : `${total} fields are invalid; fix them and send the request again`;
   return new HttpProblem(400, detail, {
     type: PROBLEM_TYPES.invalidRequest,
     title: "Invalid request",
-    errors,
+    errors: listed,
+    ...(total > listed.length ? { errorCount: total } : {}),
   });
 }
 
@@ -132,43 +161,51 @@ function isWrongTypeOnly(issues: readonly Issue[]): boolean {
 }
 
 /**
- * Zod issues as field errors: unknown keys become one error each, and a union (one object or an
- * array of them) reports the branch the value was meant for instead of "Invalid input".
+ * Zod issues as field errors, one at a time: unknown keys become one error each, and a union (one
+ * object or an array of them) reports the branch the value was meant for instead of "Invalid
+ * input".
  */
-export function fieldErrors(
+export function* fieldErrors(
   issues: readonly Issue[],
   prefix: readonly PropertyKey[] = [],
-): FieldError[] {
-  return issues.flatMap((issue): FieldError[] => {
+): Generator<FieldError> {
+  for (const issue of issues) {
     const path = [...prefix, ...issue.path];
     if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => ({
-        field: fieldPath([...path, key]),
-        message: "unknown field; remove it or check its spelling",
-      }));
+      for (const key of issue.keys) {
+        yield {
+          field: fieldPath([...path, key]),
+          message: "unknown field; remove it or check its spelling",
+        };
+      }
+      continue;
     }
     if (issue.code === "invalid_union") {
       const meant = issue.errors.filter((branch) => !isWrongTypeOnly(branch));
-      if (meant.length === 1) return fieldErrors(meant[0], path);
+      if (meant.length === 1) {
+        yield* fieldErrors(meant[0], path);
+        continue;
+      }
       const expected = issue.errors.flatMap((branch) =>
         branch.flatMap((i) => i.code === "invalid_type" ? [i.expected] : [])
       );
-      return [{
+      yield {
         field: fieldPath(path),
         message: expected.length > 0
           ? `expected ${[...new Set(expected)].join(" or ")}`
           : issue.message,
-      }];
+      };
+      continue;
     }
     // Zod's default text for an absent value ("expected string, received undefined") hides the cause.
     const missing = issue.code === "invalid_type" && issue.message.endsWith("received undefined");
-    return [{
+    yield {
       field: fieldPath(path),
       message: missing
         ? `required field is missing (expected ${issue.expected})`
         : issue.message.replace(/^Invalid input: /, ""),
-    }];
-  });
+    };
+  }
 }
 
 const PROBLEM_DESCRIPTIONS: Readonly<Record<number, string>> = {
@@ -177,8 +214,12 @@ const PROBLEM_DESCRIPTIONS: Readonly<Record<number, string>> = {
   404: "No such resource",
   413: "Body larger than 1 MiB",
   415: "Content-Type is not application/json",
+  421: "The Host header is not a name of this service (DNS rebinding protection)",
   422: "Idempotency-Key reused with a different body",
-  503: "The archive is unavailable; nothing was stored, retry later",
+  500: "Unexpected, or stored but not synced to the device (`/problems/stored-not-synced`): " +
+    "retry only with the same Idempotency-Key",
+  503: "The archive is unavailable (busy, full, read-only or damaged); nothing was stored, " +
+    "retry later with the same Idempotency-Key (`Retry-After`)",
 };
 
 /** OpenAPI `responses` entries for the given problem statuses. */

@@ -41,8 +41,10 @@ export function addShadowRadarRoutes(app: OpenAPIHono, options: AppOptions): voi
     tag: "shadow-radar",
     noun: "rejection",
     postSummary: "Log rejected candidates (one object or an array, all or nothing)",
-    postDescription: "Takes the dict Scout passed to `log_shadow_radar` unchanged. `logged_at` " +
-      "defaults to the time of receipt. A 201 means the rows are committed to disk.",
+    postDescription: "Takes the dict Scout passed to `log_shadow_radar` unchanged, with the " +
+      "original row's `timestamp`, `trade_date` and `schema_v` when present. `logged_at` " +
+      "defaults to `timestamp`, else the time of receipt. A 201 means the rows are committed " +
+      "and, under ARCHIVIST_SYNC=full (the default), synced to the device.",
     listSummary: "List rejected candidates, oldest first",
     entry: rejectionEntrySchema,
     item: rejectionSchema,

@@ -252,10 +252,35 @@ async function readCache(path: string): Promise<TokenCacheFile> {
     const data = JSON.parse(text);
     if (data?.version === 1 && typeof data.tokens === "object" && data.tokens !== null) return data;
   } catch {
-    // An unreadable cache only costs one issuance; it is rewritten below.
+    // An unreadable cache only costs one issuance; it is kept aside below, then rewritten.
   }
-  log.warning("Ignoring unreadable KIS token cache {path}", { path });
+  // Kept, not overwritten: it may be someone's file, or show what damaged it.
+  const aside = `${path}.unreadable-${new Date().toISOString().replaceAll(":", "")}`;
+  await Deno.rename(path, aside);
+  log.warning("The KIS token cache {path} was unreadable; kept it as {aside} and start afresh", {
+    path,
+    aside,
+  });
   return { version: 1, tokens: {} };
+}
+
+/**
+ * Why `path` cannot be the token cache (a folder, or under a file), or undefined when it can:
+ * checked at start so that a bad KIS_TOKEN_CACHE is one configuration error, not a failure of
+ * every stock.
+ */
+export async function tokenCacheProblem(path: string): Promise<string | undefined> {
+  try {
+    const info = await Deno.stat(path);
+    if (info.isDirectory) {
+      return `${path} is a folder; point it at a file, e.g. ${path}/kis-token.json`;
+    }
+    if (!info.isFile) return `${path} is not a regular file`;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    return `${path} cannot be used (${(error as Error).message.replace(/ \(os error \d+\)/, "")})`;
+  }
+  return undefined;
 }
 
 async function writeCache(path: string, cache: TokenCacheFile): Promise<void> {

@@ -80,6 +80,10 @@ export interface KisStats {
   readonly retries: number;
   /** Requests sent per tr_id. */
   readonly byTrId: Readonly<Record<string, number>>;
+  /** Retries per tr_id (for `/metrics`). */
+  readonly retriesByTrId?: Readonly<Record<string, number>>;
+  /** Answers `EGW00201` (over the per-second limit) per tr_id (for `/metrics`). */
+  readonly rateLimitedByTrId?: Readonly<Record<string, number>>;
 }
 
 type Verdict<T> =
@@ -91,6 +95,8 @@ type Verdict<T> =
 export class KisTransport {
   readonly #options: KisTransportOptions;
   readonly #byTrId: Record<string, number> = {};
+  readonly #retriesByTrId: Record<string, number> = {};
+  readonly #rateLimitedByTrId: Record<string, number> = {};
   #calls = 0;
   #retries = 0;
 
@@ -100,7 +106,13 @@ export class KisTransport {
 
   /** Live counters. */
   get stats(): KisStats {
-    return { calls: this.#calls, retries: this.#retries, byTrId: { ...this.#byTrId } };
+    return {
+      calls: this.#calls,
+      retries: this.#retries,
+      byTrId: { ...this.#byTrId },
+      retriesByTrId: { ...this.#retriesByTrId },
+      rateLimitedByTrId: { ...this.#rateLimitedByTrId },
+    };
   }
 
   /**
@@ -115,7 +127,10 @@ export class KisTransport {
     let lastProblem = "";
     let sends = 0;
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
-      if (sends++ > 0) this.#retries++;
+      if (sends++ > 0) {
+        this.#retries++;
+        this.#retriesByTrId[trId] = (this.#retriesByTrId[trId] ?? 0) + 1;
+      }
       const token = await tokens.token();
       const verdict = await this.#attempt(request, token);
       if (verdict.kind === "ok") return verdict.value;
@@ -175,7 +190,11 @@ export class KisTransport {
       }
       throw error;
     }
-    return judge(trId, response, request.schema);
+    const verdict = judge(trId, response, request.schema);
+    if (verdict.kind === "retry" && verdict.problem.startsWith("EGW00201")) {
+      this.#rateLimitedByTrId[trId] = (this.#rateLimitedByTrId[trId] ?? 0) + 1;
+    }
+    return verdict;
   }
 }
 

@@ -1,0 +1,40 @@
+/**
+ * `deno task restore FILE`: puts a backup in place of the archive at `ARCHIVIST_DB`. The file is
+ * checked first (an archive, no newer schema, `integrity_check`); the archive must not be open in
+ * another process (stop the service first); the archive it replaces is kept beside it as
+ * `<archive>.replaced-<time>`. Exit 0, or 2 when refused (nothing changed).
+ *
+ * @module
+ */
+import { Command } from "commander";
+import { restoreArchive, RestoreError } from "../../db/restore.ts";
+import { loadConfig } from "../config.ts";
+import { kstIso } from "../time.ts";
+import { createPrivateFiles, runProgram, UsageError } from "./entry.ts";
+
+const program = new Command("restore")
+  .description(
+    "Replace the archive (ARCHIVIST_DB) with a backup, after checking it; the replaced archive " +
+      "is kept beside it. Stop the service first.",
+  )
+  .argument("<file>", "the backup, e.g. backups/archivist-2026-11-26-180000.db")
+  .exitOverride()
+  .configureOutput({ writeErr: (text) => Deno.stderr.writeSync(new TextEncoder().encode(text)) })
+  .action(async (file: string) => {
+    createPrivateFiles();
+    const config = await loadConfig();
+    const stamp = kstIso(new Date()).slice(0, 19).replaceAll(":", "");
+    try {
+      const result = await restoreArchive(file, config.databasePath, stamp);
+      console.log(
+        `Restored ${file} into ${config.databasePath} (integrity ok; ${result.entries.decisions} ` +
+          `decisions, ${result.entries.rejections} rejections).` +
+          (result.previous ? ` The replaced archive is kept as ${result.previous}.` : ""),
+      );
+    } catch (error) {
+      if (error instanceof RestoreError) throw new UsageError(error.message);
+      throw error;
+    }
+  });
+
+if (import.meta.main) await runProgram(program);
