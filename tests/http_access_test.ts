@@ -1,37 +1,16 @@
 import assert from "node:assert/strict";
 import { AllowedHosts } from "../src/http/host_check.ts";
 import { setupLogging } from "../src/log.ts";
-import { ORIGINAL_DECISION, startTestApi } from "./fixtures/http_harness.ts";
+import { ORIGINAL_DECISION, requestWithHost, startTestApi } from "./fixtures/http_harness.ts";
 import { tempDir } from "./helpers.ts";
 
 const TOKEN = "t0ken-for-the-access-log-test";
-
-/** Sends a raw HTTP/1.1 request with `host` as its Host header; returns status and body. */
-async function withHost(url: string, path: string, host: string) {
-  const { hostname, port } = new URL(url);
-  const conn = await Deno.connect({ hostname, port: Number(port) });
-  try {
-    await conn.write(
-      new TextEncoder().encode(
-        `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
-      ),
-    );
-    let text = "";
-    const buffer = new Uint8Array(8192);
-    for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
-      text += new TextDecoder().decode(buffer.subarray(0, n));
-    }
-    return { status: Number(text.split(" ")[1]), body: text.slice(text.indexOf("\r\n\r\n") + 4) };
-  } finally {
-    conn.close();
-  }
-}
 
 Deno.test("host check: only the service's own names are answered, on every route", async () => {
   await using api = await startTestApi();
   const port = new URL(api.url).port;
   for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) {
-    assert.equal((await withHost(api.url, "/health", host)).status, 200, host);
+    assert.equal((await requestWithHost(api.url, "/health", host)).status, 200, host);
   }
   for (
     const [host, path] of [
@@ -42,7 +21,7 @@ Deno.test("host check: only the service's own names are answered, on every route
       [`evil.example:${port}`, "/no-such-page"],
     ]
   ) {
-    const refused = await withHost(api.url, path, host);
+    const refused = await requestWithHost(api.url, path, host);
     assert.equal(refused.status, 421, `${host} ${path}`);
     assert.match(JSON.parse(refused.body).detail, /ARCHIVIST_ALLOWED_HOSTS/);
   }
