@@ -5,6 +5,7 @@
  * not archived yet.
  */
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import type { Archivist } from "../db/archivist.ts";
 import { type DecisionEntryInput, decisionEntrySchema } from "../db/entries.ts";
 import type { DailyPrice } from "../db/schema.ts";
@@ -589,4 +590,55 @@ Deno.test("outcomes: a day KIS's calendar closes moves T1…T20 of the entries a
   // KIS says 2026-10-14 was closed: T1 of 10-13 is 10-15 (whose candle is archived).
   await fx.archivist.saveMarketCalendar([{ tradeDate: "2026-10-14", isOpen: false }]);
   assert.equal(await t1(), SHAPES[RISING](at("2026-10-15")).close);
+});
+
+Deno.test("outcomes: daily candles and their outcomes commit in one savepoint of a shared group; a refresh that fails undoes its candles alone", async () => {
+  await using fx = await tempArchive({ now: NOW, sync: "full" });
+  const { archivist } = fx;
+  await archivist.logDecisions(decisions([
+    { stock_code: RISING, final_decision: "BUY", decided_at: "2026-10-13T10:00:00+09:00" },
+    { stock_code: FALLING, final_decision: "SELL", decided_at: "2026-10-13T10:00:00+09:00" },
+  ]));
+  await archivist.refreshOutcomes();
+  // Another connection makes the outcome update of FALLING fail, after its candles were written
+  // in the same savepoint.
+  const other = new DatabaseSync(fx.path);
+  other.exec(`CREATE TRIGGER refuse_falling BEFORE UPDATE ON decision_outcome
+    WHEN NEW.stock_code = '${FALLING}' BEGIN SELECT RAISE(ABORT, 'outcome refused'); END`);
+  const commitsBefore = archivist.writeStats.commits;
+  const syncsBefore = archivist.writeStats.syncs;
+  const [rising, falling, logged] = await Promise.allSettled([
+    archivist.upsertDailyPrices(history(RISING, LAST, SHAPES[RISING])),
+    archivist.upsertDailyPrices(history(FALLING, LAST, SHAPES[FALLING])),
+    archivist.logDecisions(decisions([{ stock_code: FAST, final_decision: "HOLD" }])),
+  ]);
+  assert.equal(archivist.writeStats.commits - commitsBefore, 1, "the three writes shared a group");
+  assert.equal(archivist.writeStats.syncs - syncsBefore, 1, "and one sync (full)");
+  assert.equal(rising.status, "fulfilled");
+  assert.equal(logged.status, "fulfilled");
+  assert.equal(falling.status, "rejected");
+  assert.match(String((falling as PromiseRejectedResult).reason), /outcome refused/);
+  assert.equal(
+    archivist.writeStatus.status,
+    "ok",
+    "a refused statement is not a fault of the file",
+  );
+
+  assert.deepEqual(await archivist.dailyPrices(FALLING, DAYS[0], LAST), [], "candles undone");
+  assert.equal((await archivist.dailyPrices(RISING, DAYS[0], LAST)).length, at(LAST) + 1);
+  const outcomes = async () =>
+    new Map(
+      (await archivist.listDecisionOutcomes({})).items.map((item) => [item.stock_code, item]),
+    );
+  const buy = expected(SHAPES[RISING], "2026-10-13");
+  assert.deepEqual(pick((await outcomes()).get(RISING)!, OUTCOME_KEYS), buy);
+  assert.equal((await outcomes()).get(FALLING)!.status, "pending");
+
+  other.exec("DROP TRIGGER refuse_falling");
+  other.close();
+  await archivist.upsertDailyPrices(history(FALLING, LAST, SHAPES[FALLING]));
+  assert.deepEqual(
+    pick((await outcomes()).get(FALLING)!, OUTCOME_KEYS),
+    expected(SHAPES[FALLING], "2026-10-13"),
+  );
 });
