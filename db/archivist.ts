@@ -769,10 +769,11 @@ export class Archivist implements AsyncDisposable {
 
   /**
    * Gives entries logged since the last refresh their outcome rows (reads call it first, so a
-   * read always equals the definitions); a cheap check when there are none.
+   * read always equals the definitions); a cheap check when there are none. An archive that
+   * refuses writes (read-only, damaged) is read as stored: entries without a row read as pending.
    */
   async refreshOutcomes(): Promise<number> {
-    if (!await outcomesBehind(this.#db)) return 0;
+    if (this.#refusal("refreshOutcomes") || !await outcomesBehind(this.#db)) return 0;
     return await this.#write(
       "refreshOutcomes",
       {},

@@ -5,13 +5,13 @@ import { ORIGINAL_DECISION } from "./fixtures/http_harness.ts";
 import { canMount, inNamespaceOf, startService } from "./fixtures/service.ts";
 import { runCli, tempDir } from "./helpers.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
-
 /** One message, no stack trace. */
 function assertOneMessage(stderr: string, pattern: RegExp) {
   assert.match(stderr, pattern);
   assert.doesNotMatch(stderr, /^\s+at /m, `a stack trace:\n${stderr}`);
 }
+
+const DECISION = { final_decision: "HOLD" as const, thinking_called: null };
 
 function post(url: string, body: unknown) {
   return fetch(`${url}/v1/decisions`, {
@@ -112,33 +112,46 @@ Deno.test("service: the archive, its WAL, its folder and the logs are private", 
 });
 
 Deno.test({
-  name: "service: a read-only archive is said at start and in /health; reads work, writes are 503",
+  name:
+    "service: a read-only archive is said at start and in /health; reads (outcomes, dashboard) work, writes are 503, collection is off",
   ignore: !canMount,
   async fn() {
     await using dir = await tempDir();
-    const migrate = [
-      Deno.execPath(),
-      "run",
-      "-A",
-      "--config",
-      `${ROOT}deno.json`,
-      `${ROOT}src/cli/migrate.ts`,
-    ]
-      .map((arg) => `'${arg}'`).join(" ");
-    const service = await startService(dir.path, { ARCHIVIST_DB: "ro/archive.db" }, {
-      setup: `mkdir -p ro && mount -t tmpfs tmpfs ro\n${migrate} >/dev/null\n` +
+    {
+      // Entries whose outcome rows were never made: a read cannot make them on this file.
+      await using archivist = await Archivist.open(`${dir.path}/seed.db`);
+      await archivist.logDecisions([{ ...DECISION, stock_code: "005930" }]);
+    }
+    const service = await startService(dir.path, {
+      ARCHIVIST_DB: "ro/archive.db",
+      KIS_APP_KEY: "k".repeat(36),
+      KIS_APP_SECRET: "s".repeat(180),
+      KIS_BASE_URL: "http://127.0.0.1:9",
+    }, {
+      setup: "mkdir -p ro && mount -t tmpfs tmpfs ro\ncp seed.db ro/archive.db\n" +
         "mount -o remount,ro ro",
     });
     const health = await fetch(`${service.url}/health`);
     const body = await health.json();
     const read = await fetch(`${service.url}/v1/decisions`);
+    const outcomes = await fetch(`${service.url}/v1/outcomes/decisions`);
+    const dashboard = await fetch(`${service.url}/decisions`);
     const write = await post(service.url, ORIGINAL_DECISION);
     const { code, stdout, stderr } = await service.stop();
     assert.equal(code, 0, stderr);
     assert.equal(health.status, 503);
     assert.deepStrictEqual([body.status, body.read_only], ["read-only", true]);
+    assert.equal(body.collection.enabled, false);
+    assert.match(body.collection.reason, /read-only/);
     assert.equal(read.status, 200);
     await read.body?.cancel();
+    assert.equal(outcomes.status, 200);
+    assert.deepStrictEqual(
+      (await outcomes.json()).items.map((item: { status: string }) => item.status),
+      ["pending"],
+    );
+    assert.equal(dashboard.status, 200);
+    assert.match(await dashboard.text(), /005930/);
     assert.equal(write.status, 503);
     assert.match((await write.json()).detail, /read-only/);
     assert.match(stdout, /READ-ONLY: writes are refused/);
