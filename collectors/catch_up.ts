@@ -16,7 +16,7 @@ import { kstDate } from "../src/time.ts";
 import { CalendarRefresher } from "./calendar.ts";
 import { latestReadyTradeDate, recentTradingDays } from "./dates.ts";
 import { JOBS, noTargetsReason } from "./jobs.ts";
-import { acquireCollectionLease, LEASE_BUSY_REASON } from "./lease.ts";
+import { acquireCollectionLease, LEASE_BUSY_REASON, LEASE_STOPPED_REASON } from "./lease.ts";
 import { type CollectorDeps, runHoldingLease, type RunReport } from "./run.ts";
 
 const log = getLogger("collect", "catch-up");
@@ -105,12 +105,13 @@ export async function catchUp(deps: CatchUpDeps): Promise<CatchUpSummary> {
   ).sort(byDayThenJob);
   if (checked.length === 0) return { checked, missing: [], notRun: [], runs: [], skipped: null };
 
-  const lease = await acquireCollectionLease(archivist, deps.lease);
+  const lease = await acquireCollectionLease(archivist, deps.lease, deps.signal);
   if (!lease) {
+    const reason = deps.signal?.aborted ? LEASE_STOPPED_REASON : LEASE_BUSY_REASON;
     log.warning("Catch-up did not run: {reason}; it tries again with the next scheduled job", {
-      reason: LEASE_BUSY_REASON,
+      reason,
     });
-    return { checked, missing: checked, notRun: [], runs: [], skipped: LEASE_BUSY_REASON };
+    return { checked, missing: checked, notRun: [], runs: [], skipped: reason };
   }
   try {
     const missing: MissingRun[] = [];

@@ -11,6 +11,7 @@
 import process from "node:process";
 import type { Archivist } from "../db/archivist.ts";
 import { getLogger } from "../src/log.ts";
+import { abortableSleep } from "../src/time.ts";
 
 const log = getLogger("collect", "lease");
 
@@ -19,6 +20,10 @@ export const COLLECTION_LEASE = "collection";
 
 /** Why a run that could not take the lease is skipped. */
 export const LEASE_BUSY_REASON = "another collection is running";
+
+/** Why a run that was waiting for the lease when the process began stopping is skipped. */
+export const LEASE_STOPPED_REASON =
+  "interrupted: the process was stopping while another collection held the lease";
 
 /** Tuning of the collection lease. */
 export interface LeaseOptions {
@@ -109,15 +114,16 @@ export function holderIsGone(holder: string): boolean {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Takes the collection lease, waiting up to `waitMs` for another holder; null when it stayed
- * taken. On success, runs left `running` by a process that died are marked failed.
+ * taken, or when `signal` aborts meanwhile (the process is stopping). A holder on this machine
+ * whose process is gone is taken over at once, whatever the wait. On success, runs left `running`
+ * by a process that died are marked failed.
  */
 export async function acquireCollectionLease(
   archivist: Archivist,
   options: LeaseOptions = {},
+  signal?: AbortSignal,
 ): Promise<CollectionLease | null> {
   const { ttlMs, waitMs, pollMs } = { ...DEFAULT_LEASE, ...options };
   const holder = newHolder();
@@ -140,7 +146,7 @@ export async function acquireCollectionLease(
         seconds: Math.round(left / 1000),
       });
     }
-    await sleep(Math.min(pollMs, left));
+    if (!await abortableSleep(Math.min(pollMs, left), signal)) return null;
   }
   const interrupted = await archivist.markInterruptedRuns();
   if (interrupted > 0) {

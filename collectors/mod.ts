@@ -48,6 +48,7 @@ export {
   CollectionLease,
   DEFAULT_LEASE,
   LEASE_BUSY_REASON,
+  LEASE_STOPPED_REASON,
   type LeaseOptions,
 } from "./lease.ts";
 export {
@@ -65,8 +66,8 @@ export {
   type StockNote,
   type StockProgress,
 } from "./run.ts";
+export { abortableSleep } from "../src/time.ts";
 export {
-  abortableSleep,
   cronLogPath,
   type CronRegistration,
   cronRunScope,

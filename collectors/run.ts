@@ -31,6 +31,7 @@ import {
   acquireCollectionLease,
   type CollectionLease,
   LEASE_BUSY_REASON,
+  LEASE_STOPPED_REASON,
   type LeaseOptions,
 } from "./lease.ts";
 import { forEachConcurrent } from "./pool.ts";
@@ -268,10 +269,10 @@ export async function runCollection(deps: CollectorDeps, request: RunRequest): P
   }
   const day = await checkDay(deps, request, now);
   if ("skip" in day) return await recordNoCollection(deps, request, day.skip);
-  const lease = await acquireCollectionLease(deps.archivist, deps.lease);
+  const lease = await acquireCollectionLease(deps.archivist, deps.lease, deps.signal);
   if (!lease) {
     return await recordNoCollection(deps, request, {
-      reason: LEASE_BUSY_REASON,
+      reason: deps.signal?.aborted ? LEASE_STOPPED_REASON : LEASE_BUSY_REASON,
       status: "skipped",
       retryLater: true,
     });

@@ -28,7 +28,7 @@ import { COLLECTION_JOBS, type CollectionJob } from "../db/schema.ts";
 import type { Config } from "../src/config.ts";
 import { KisCredentialsError } from "../src/kis/mod.ts";
 import { getLogger, withRunLog } from "../src/log.ts";
-import { KST_OFFSET_MS, kstDate, kstInstant, kstIso } from "../src/time.ts";
+import { abortableSleep, KST_OFFSET_MS, kstDate, kstInstant, kstIso } from "../src/time.ts";
 import { CalendarRefresher } from "./calendar.ts";
 import { catchUp, type CatchUpSummary } from "./catch_up.ts";
 import { latestReadyTradeDate, readyAt } from "./dates.ts";
@@ -184,21 +184,6 @@ export interface ScheduleDeps extends Omit<CollectorDeps, "runScope"> {
   readonly cron?: (name: string, schedule: string, handler: () => Promise<void>) => unknown;
   /** Waits between tries (ms), resolving false when `signal` aborts; tests shorten it. */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<boolean>;
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (completed: boolean) => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      resolve(completed);
-    };
-    const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), Math.max(0, ms));
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** What one scheduled firing did. */

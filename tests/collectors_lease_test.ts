@@ -1,12 +1,21 @@
 import assert from "node:assert/strict";
-import { acquireCollectionLease, COLLECTION_LEASE, holderIsGone } from "../collectors/lease.ts";
+import {
+  acquireCollectionLease,
+  COLLECTION_LEASE,
+  holderIsGone,
+  LEASE_BUSY_REASON,
+  LEASE_STOPPED_REASON,
+} from "../collectors/lease.ts";
+import { runCollection } from "../collectors/run.ts";
+import { runScheduledJob } from "../collectors/schedule.ts";
+import { parseConfig } from "../src/config.ts";
+import { collectFixture } from "./collectors_fixture.ts";
 import { tempArchive } from "./helpers.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
-Deno.test("lease: a collection killed while holding the lease is taken over at once; its run is recorded as interrupted", async () => {
-  await using archive = await tempArchive();
-  const { archivist } = archive;
+/** A `tests/fixtures/lease_holder.ts` process holding the lease of `path`, and its run's id. */
+async function spawnLeaseHolder(path: string) {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -14,19 +23,35 @@ Deno.test("lease: a collection killed while holding the lease is taken over at o
       "--config",
       `${ROOT}deno.json`,
       `${ROOT}tests/fixtures/lease_holder.ts`,
-      archive.path,
+      path,
     ],
     stdout: "piped",
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let printed = "";
-  while (!printed.includes("\n")) printed += (await reader.read()).value ?? "";
-  const runId = /holding (\S+)/.exec(printed)![1];
+  while (!printed.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`the lease holder ended: ${printed}`);
+    printed += value;
+  }
+  return {
+    runId: /holding (\S+)/.exec(printed)![1],
+    async kill() {
+      child.kill("SIGKILL");
+      await child.status;
+      await reader.cancel();
+    },
+  };
+}
+
+Deno.test("lease: a collection killed while holding the lease is taken over at once; its run is recorded as interrupted", async () => {
+  await using archive = await tempArchive();
+  const { archivist } = archive;
+  const child = await spawnLeaseHolder(archive.path);
+  const runId = child.runId;
   const holder = (await archivist.leaseHolder(COLLECTION_LEASE))!;
   assert.ok(!holderIsGone(holder), "the live holder is not taken over");
-  child.kill("SIGKILL");
-  await child.status;
-  await reader.cancel();
+  await child.kill();
   assert.ok(holderIsGone(holder));
 
   const started = performance.now();
@@ -46,4 +71,58 @@ Deno.test("lease: a holder on another machine, or alive here, is waited for", ()
   assert.equal(holderIsGone(`some-other-host:1:x`), false);
   assert.equal(holderIsGone(`${Deno.hostname()}:${Deno.pid}:x`), false);
   assert.equal(holderIsGone("garbage"), false);
+});
+
+Deno.test("lease: a scheduled firing waits (every 10 minutes) for a live holder, but takes a killed one's lease at once; catch-up redoes its day", async () => {
+  await using fx = await collectFixture({ clock: "2026-11-25T16:00:30+09:00" });
+  await fx.archivist.addToWatchlist([{ stock_code: "005930" }]);
+  const sleeps: number[] = [];
+  const deps = {
+    ...fx.deps,
+    config: { ...parseConfig({}), catchUpDays: 2, logDir: `${fx.dir}/logs` },
+    // Each wait between tries is recorded and ends the firing's retries at once.
+    sleep: (ms: number) => (sleeps.push(ms), Promise.resolve(false)),
+  };
+  const holder = await spawnLeaseHolder(`${fx.dir}/archivist.db`);
+  try {
+    const waited = await runScheduledJob(deps, "flow");
+    assert.equal(waited.catchUp.skipped, LEASE_BUSY_REASON);
+    assert.deepEqual([waited.report.status, waited.report.reason], ["skipped", LEASE_BUSY_REASON]);
+    assert.equal(waited.report.retryLater, true);
+    assert.deepEqual(sleeps, [10 * 60_000], "the firing would try again in 10 minutes");
+  } finally {
+    await holder.kill();
+  }
+
+  sleeps.length = 0;
+  const taken = await runScheduledJob(deps, "flow");
+  assert.deepEqual(sleeps, [], "no wait for the dead holder's lease to expire");
+  assert.equal(taken.report.status, "succeeded");
+  assert.deepEqual(
+    taken.catchUp.runs.map((r) => [r.tradeDate, r.status]),
+    [["2026-11-24", "succeeded"]],
+    "the day the killed run left is caught up",
+  );
+  const [dead] = (await fx.archivist.listRuns({ tradeDate: "2026-11-24" }))
+    .filter((r) => r.run_id === holder.runId);
+  assert.equal(dead.status, "failed");
+  assert.match(dead.reason ?? "", /^interrupted/);
+});
+
+Deno.test("lease: a stop ends the wait for another collection's lease at once; the run says why", async () => {
+  await using fx = await collectFixture();
+  // A live holder: this very process, as another collection of it would be.
+  const other = `${Deno.hostname()}:${Deno.pid}:another-collection`;
+  assert.ok(await fx.archivist.acquireLease(COLLECTION_LEASE, other, 600_000));
+  const stopping = new AbortController();
+  setTimeout(() => stopping.abort(), 200);
+  const started = performance.now();
+  const report = await runCollection(
+    { ...fx.deps, lease: { waitMs: 600_000, pollMs: 50 }, signal: stopping.signal },
+    { job: "flow", tradeDate: "2026-11-24", trigger: "schedule", codes: ["005930"] },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  assert.ok(seconds < 5, `the wait ended ${seconds} s after the stop`);
+  assert.deepEqual([report.status, report.reason], ["skipped", LEASE_STOPPED_REASON]);
+  assert.equal(report.kisCalls, 0);
 });

@@ -88,8 +88,20 @@ Deno.test("service: a port already in use stops a second service with exit 2 and
   );
 });
 
-Deno.test("service: any KST schedule time registers; SIGTERM mid-collection records the run, exits 0", async () => {
+Deno.test("service: any KST schedule time registers; SIGTERM mid-collection stops the requests, records the run, sends its alert, closes, exits 0", async () => {
   await using dir = await tempDir();
+  // The alert webhook: each alert, and whether the service still answered when it arrived.
+  const alerts: { event: string; serviceAnswered: boolean }[] = [];
+  let serviceUrl = "";
+  await using webhook = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (r) => {
+    const { event } = await r.json();
+    const serviceAnswered = await fetch(`${serviceUrl}/health`).then(
+      async (response) => (await response.body?.cancel(), true),
+      () => false,
+    );
+    alerts.push({ event, serviceAnswered });
+    return new Response(null, { status: 204 });
+  });
   await using sim = await startSimulator({
     rateLimit: { real: 1000 },
     tokenIssueIntervalSec: 1,
@@ -113,7 +125,9 @@ Deno.test("service: any KST schedule time registers; SIGTERM mid-collection reco
     KIS_APP_SECRET: DEMO_REAL_APP_SECRET,
     KIS_RATE_LIMIT: "4",
     KIS_TOKEN_CACHE: `${dir.path}/token.json`,
+    ARCHIVIST_ALERT_WEBHOOK: `http://127.0.0.1:${webhook.addr.port}/hook`,
   });
+  serviceUrl = service.url;
   let running = false;
   for (let i = 0; i < 200 && !running; i++) {
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -134,4 +148,7 @@ Deno.test("service: any KST schedule time registers; SIGTERM mid-collection reco
     ),
     JSON.stringify(runs.map((r) => [r.job, r.trade_date, r.status, r.reason])),
   );
+  // The interrupted run's alert went out before the exit, once no request was taken any more.
+  assert.ok(alerts.some((a) => a.event === "run_failed"), JSON.stringify(alerts));
+  assert.deepEqual(alerts.filter((a) => a.serviceAnswered), [], "requests stopped first");
 });
