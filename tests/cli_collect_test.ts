@@ -252,7 +252,7 @@ Deno.test("collect CLI: two processes one after the other keep the app key's lim
   }, 8);
 });
 
-Deno.test("collect CLI: a folder as KIS_TOKEN_CACHE is one configuration error (exit 2), not a failure per stock", async () => {
+Deno.test("collect CLI: a folder as KIS_TOKEN_CACHE, or where its pacing file goes, is one configuration error (exit 2), not a failure per stock", async () => {
   await withSim(async (sim, dir) => {
     await Deno.mkdir(`${dir}/tokens`);
     const result = await collect(dir, ["flow", "--codes", "005930"], {
@@ -262,6 +262,17 @@ Deno.test("collect CLI: a folder as KIS_TOKEN_CACHE is one configuration error (
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /KIS_TOKEN_CACHE: .*tokens is a folder; point it at a file/);
     assert.doesNotMatch(result.stderr, /^\s+at /m);
+    // The pacing file beside the cache (shared by the processes of one key) must be a file too.
+    await Deno.mkdir(`${dir}/token.json.pace`);
+    const pace = await collect(dir, ["flow", "--codes", "005930"], {
+      ...kisEnv(sim, dir),
+      KIS_TOKEN_CACHE: `${dir}/token.json`,
+    });
+    assert.equal(pace.code, 2, pace.stderr);
+    assert.match(
+      pace.stderr,
+      /KIS_TOKEN_CACHE: .*token\.json\.pace is a folder; it is where the KIS pacing file/,
+    );
     assert.equal(sim.stats().tokenRequests, 0);
   });
 });

@@ -29,7 +29,7 @@ import {
   sessionMinutesUntil,
   toCandles,
 } from "./minute_bars.ts";
-import { FilePaceLog, Pacer } from "./pacer.ts";
+import { FilePaceLog, paceFilePath, Pacer } from "./pacer.ts";
 import {
   holidayResponseSchema,
   type InvestorFlowDay,
@@ -113,7 +113,7 @@ export class KisClient {
       timeoutMs,
     });
     const paceLog = new FilePaceLog(
-      `${options.tokenCachePath}.pace`,
+      paceFilePath(options.tokenCachePath),
       tokenCacheKey(options.env, options.appKey).then((key) => `${baseUrl}|${key}`),
     );
     this.#transport = new KisTransport({

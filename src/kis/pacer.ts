@@ -120,6 +120,14 @@ interface PaceFile {
 }
 
 /**
+ * The file of the send times of the app key whose token is cached at `tokenCachePath`: beside
+ * the cache, so every process sharing the token shares the pace.
+ */
+export function paceFilePath(tokenCachePath: string): string {
+  return `${tokenCachePath}.pace`;
+}
+
+/**
  * The send times of every process on this machine, in one JSON file (`<token cache>.pace`)
  * guarded by an exclusive lock on `<file>.lock`. The wall clock is the common time base.
  */

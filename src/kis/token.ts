@@ -18,6 +18,7 @@ import {
   KisRetryExhaustedError,
 } from "./errors.ts";
 import { backoffDelay, fetchText, NetworkFailure, type RetryPolicy, sleep } from "./http.ts";
+import { paceFilePath } from "./pacer.ts";
 import {
   envelopeSchema,
   formatIssuePath,
@@ -267,15 +268,24 @@ async function readCache(path: string): Promise<TokenCacheFile> {
 /**
  * Why `path` cannot be the token cache (a folder, or under a file), or undefined when it can:
  * checked at start so that a bad KIS_TOKEN_CACHE is one configuration error, not a failure of
- * every stock.
+ * every stock. The pacing file beside it (`<path>.pace`) must be a file too.
  */
 export async function tokenCacheProblem(path: string): Promise<string | undefined> {
+  const problem = await notAFile(path, `point it at a file, e.g. ${path}/kis-token.json`);
+  if (problem) return problem;
+  return await notAFile(
+    paceFilePath(path),
+    "it is where the KIS pacing file beside the token cache goes; remove it, or point " +
+      "KIS_TOKEN_CACHE elsewhere",
+  );
+}
+
+/** Why `path` cannot be a file this process creates and rewrites, or undefined. */
+async function notAFile(path: string, fix: string): Promise<string | undefined> {
   try {
     const info = await Deno.stat(path);
-    if (info.isDirectory) {
-      return `${path} is a folder; point it at a file, e.g. ${path}/kis-token.json`;
-    }
-    if (!info.isFile) return `${path} is not a regular file`;
+    if (info.isDirectory) return `${path} is a folder; ${fix}`;
+    if (!info.isFile) return `${path} is not a regular file; ${fix}`;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     return `${path} cannot be used (${(error as Error).message.replace(/ \(os error \d+\)/, "")})`;
