@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import { runCollection } from "../collectors/run.ts";
+import { COLLECTION_JOBS } from "../db/schema.ts";
 import type { KisStats } from "../src/kis/mod.ts";
 import { Metrics } from "../src/http/metrics.ts";
 import { ORIGINAL_DECISION, startTestApi } from "./fixtures/http_harness.ts";
+import { collectFixture } from "./collectors_fixture.ts";
 import { recordFinishedRun } from "./helpers.ts";
 
 const TOKEN = "metrics-token-0123456789";
@@ -90,4 +93,56 @@ Deno.test("GET /metrics: Prometheus text with requests, writes, KIS calls and ru
     undefined,
     "intraday never succeeded",
   );
+});
+
+Deno.test("metrics: KIS counters are the client's transport's (requests, retries and EGW00201 by tr_id as the simulator saw them); runs of all three jobs", async () => {
+  await using fx = await collectFixture();
+  await fx.archivist.addToWatchlist([{ stock_code: "005930" }, { stock_code: "000660" }]);
+  const collect = async (job: typeof COLLECTION_JOBS[number]) => {
+    const report = await runCollection(fx.deps, {
+      job,
+      tradeDate: "2026-11-24",
+      trigger: "manual",
+    });
+    assert.equal(report.status, "succeeded", `${job}: ${report.reason}`);
+  };
+  await collect("flow");
+  // The minute bars meet two EGW00201 answers and a token KIS no longer accepts.
+  fx.sim.setFaults({ rateLimitBurst: 2 });
+  fx.sim.expireTokens();
+  await collect("intraday");
+  await collect("daily");
+
+  using metrics = new Metrics({ archivist: fx.archivist, kis: () => fx.client.stats });
+  const text = await metrics.text();
+  const sim = fx.sim.stats();
+  const sent = Object.entries(sim.byTrId);
+  assert.ok(sent.length >= 4, JSON.stringify(sim.byTrId));
+  for (const [trId, count] of sent) {
+    assert.equal(sample(text, `archivist_kis_requests_total{tr_id="${trId}"}`), count, trId);
+  }
+  const series = (name: string) =>
+    Object.fromEntries(
+      text.split("\n").filter((line) => line.startsWith(`${name}{`)).map((line) => [
+        /tr_id="([^"]+)"/.exec(line)![1],
+        Number(line.split(" ")[1]),
+      ]),
+    );
+  assert.deepEqual(series("archivist_kis_rate_limited_total"), { FHKST03010230: 2 });
+  const retries = series("archivist_kis_retries_total");
+  assert.deepEqual(Object.keys(retries), ["FHKST03010230"]);
+  assert.ok(retries.FHKST03010230 >= 3, "two refused for the rate, one for the token, sent again");
+  assert.equal(retries.FHKST03010230, fx.client.stats.retries);
+  for (const job of COLLECTION_JOBS) {
+    assert.equal(
+      sample(text, `archivist_collection_last_run_status{job="${job}",status="succeeded"}`),
+      1,
+      job,
+    );
+    assert.ok(sample(text, `archivist_collection_last_run_seconds{job="${job}"}`)! >= 0, job);
+    assert.ok(
+      sample(text, `archivist_collection_last_success_timestamp_seconds{job="${job}"}`)! > 0,
+      job,
+    );
+  }
 });
