@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Archivist } from "../db/archivist.ts";
-import { runCli, tempDir } from "./helpers.ts";
+import { runCli, spawnCli, tempDir } from "./helpers.ts";
 
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -9,14 +9,31 @@ function freePort(): number {
   return port;
 }
 
-Deno.test("demo: simulator + service + one collection into its own database, then what to open", async () => {
+Deno.test("demo: simulator + service + one collection into its own database; every address it prints answers", async () => {
   await using dir = await tempDir();
   const port = freePort();
-  const output = await runCli("src/cli/demo.ts", ["--once", "--port", String(port)], {
+  const demo = await spawnCli("src/cli/demo.ts", ["--port", String(port)], {
     cwd: dir.path,
+    until: /Serving until Ctrl-C\./,
   });
-  const { stdout } = output;
-  assert.equal(output.code, 0, output.stderr);
+  const stdout = demo.printed;
+  const answers: string[] = [];
+  try {
+    // Every address printed, as a person would open it (the Host check lets each through).
+    const urls = [...new Set(stdout.match(/http:\/\/127\.0\.0\.1:\d+\/\S*/g) ?? [])]
+      .filter((url) => url.startsWith(`http://127.0.0.1:${port}/`));
+    assert.ok(urls.length >= 15, stdout);
+    for (const url of urls) {
+      const response = await fetch(url);
+      await response.body?.cancel();
+      answers.push(`${response.status} ${url.slice(`http://127.0.0.1:${port}`.length)}`);
+    }
+  } finally {
+    const stopped = await demo.stop();
+    assert.equal(stopped.code, 0, stopped.stderr);
+  }
+  assert.deepEqual(answers.filter((a) => !a.startsWith("200 ")), [], answers.join("\n"));
+  assert.ok(answers.includes("200 /metrics"));
   // The watchlist's 5 stocks and the 3 more the synthetic Scout rejected.
   assert.match(stdout, /flow +\d{4}-\d{2}-\d{2} +succeeded: 8 stocks/);
   assert.match(stdout, /intraday +\d{4}-\d{2}-\d{2} +succeeded: 8 stocks/);

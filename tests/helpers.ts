@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { readUntil } from "../src/child_output.ts";
 import { Archivist, type ArchivistOptions } from "../db/archivist.ts";
 
 /** A temporary directory removed on dispose. */
@@ -51,26 +52,68 @@ function passThroughEnv(): Record<string, string> {
   );
 }
 
-/** Runs one of the project's commands (`src/cli/*.ts`) as a real process in `cwd`. */
-export async function runCli(
+/** One of the project's commands (`src/cli/*.ts`) as a process in `cwd`, with a clean environment. */
+function cliCommand(
   script: string,
   args: readonly string[],
   options: { cwd: string; env?: Record<string, string> },
-): Promise<CommandResult> {
-  const output = await new Deno.Command(Deno.execPath(), {
+): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--config", `${ROOT}deno.json`, `${ROOT}${script}`, ...args],
     cwd: options.cwd,
     clearEnv: true,
     env: { ...passThroughEnv(), NO_COLOR: "1", ...options.env },
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  });
+}
+
+/** Runs one of the project's commands (`src/cli/*.ts`) as a real process in `cwd`. */
+export async function runCli(
+  script: string,
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<CommandResult> {
+  const output = await cliCommand(script, args, options).output();
   const decoder = new TextDecoder();
   return {
     code: output.code,
     stdout: decoder.decode(output.stdout),
     stderr: decoder.decode(output.stderr),
   };
+}
+
+/** A command started by {@link spawnCli}: what it printed up to a line, and its end. */
+export interface SpawnedCli {
+  /** Everything it printed on stdout up to and including the awaited text. */
+  readonly printed: string;
+  /** SIGTERM, then how it ended (`stdout`: what it printed up to the awaited text). */
+  stop(): Promise<CommandResult>;
+}
+
+/** Starts one of the project's commands and resolves once its stdout shows `until`. */
+export async function spawnCli(
+  script: string,
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string>; until: RegExp },
+): Promise<SpawnedCli> {
+  const child = cliCommand(script, args, options).spawn();
+  const stderr = new Response(child.stderr).text();
+  const { match, printed } = await readUntil(child, options.until);
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // Already ended.
+    }
+    const { code } = await child.status;
+    return { code, stdout: printed, stderr: await stderr };
+  };
+  if (!match) {
+    const ended = await stop();
+    throw new Error(`${script} ended before ${options.until}: ${ended.stdout}\n${ended.stderr}`);
+  }
+  return { printed, stop };
 }
 
 /** Records a finished collection run of `job` for `tradeDate` (and each failed stock); its id. */

@@ -44,6 +44,7 @@ const DEMO_SCOUT_DAYS = 20;
 const DEMO_DB = "data/demo.db";
 const DEMO_TOKEN_CACHE = "data/demo-kis-token.json";
 const DEMO_LOG_DIR = "logs/demo";
+const DEMO_BACKUP_DIR = "data/demo-backups";
 const PROJECT_ROOT = new URL("../../", import.meta.url);
 
 interface DemoOptions {
@@ -176,6 +177,8 @@ async function main(): Promise<void> {
       KIS_APP_KEY: DEMO_REAL_APP_KEY,
       KIS_APP_SECRET: DEMO_REAL_APP_SECRET,
       KIS_TOKEN_CACHE: DEMO_TOKEN_CACHE,
+      // The demo's archive is backed up beside it (if it runs at the maintenance time).
+      ARCHIVIST_BACKUP_DIR: DEMO_BACKUP_DIR,
     },
     stdout: "null",
     stderr: "inherit",
@@ -236,6 +239,7 @@ Or the API:
   ${url}/v1/reports/scorecard
   ${url}/v1/reports/daily-packet?date=${scoutDays[0]}
   ${url}/openapi.json
+  ${url}/metrics
   ${DEMO_DB} in a SQLite browser (view stock_minute_price_kst shows bars in KST)
 
 Reports in the terminal:
