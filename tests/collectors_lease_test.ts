@@ -8,6 +8,7 @@ import {
 } from "../collectors/lease.ts";
 import { runCollection } from "../collectors/run.ts";
 import { runScheduledJob } from "../collectors/schedule.ts";
+import { readUntil } from "../src/child_output.ts";
 import { parseConfig } from "../src/config.ts";
 import { collectFixture } from "./collectors_fixture.ts";
 import { tempArchive } from "./helpers.ts";
@@ -27,19 +28,13 @@ async function spawnLeaseHolder(path: string) {
     ],
     stdout: "piped",
   }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let printed = "";
-  while (!printed.includes("\n")) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`the lease holder ended: ${printed}`);
-    printed += value;
-  }
+  const { match, printed } = await readUntil(child, /holding (\S+)\n/);
+  if (!match) throw new Error(`the lease holder ended: ${printed}`);
   return {
-    runId: /holding (\S+)/.exec(printed)![1],
+    runId: match[1],
     async kill() {
       child.kill("SIGKILL");
       await child.status;
-      await reader.cancel();
     },
   };
 }
