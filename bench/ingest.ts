@@ -1,8 +1,9 @@
 /**
  * Ingest benchmark: the HTTP API in a process of its own on a real database file; 32 concurrent
- * clients POST single decisions for 10 s, then the same load (same body, same clients) on
- * `POST /v1/ping`, which passes the same gate but writes nothing, as the baseline.
- * Every acknowledged decision is then looked up on disk.
+ * clients POST single decisions for 10 s, and the same load (same body, same clients) on
+ * `POST /v1/ping`, which passes the same gate but writes nothing, as the baseline for 10 s. The
+ * two alternate in slices of {@link SLICE_SECONDS} s, so that a change of the machine's load (it is
+ * shared) weighs on both alike. Every acknowledged decision is then looked up on disk.
  *
  * @module
  */
@@ -20,6 +21,16 @@ export interface IngestBenchOptions {
 }
 
 const WARM_UP_SECONDS = 2;
+/** Length of one slice of load; the ingest and baseline slices alternate. */
+const SLICE_SECONDS = 2;
+
+/** What one slice of load measured. */
+interface Slice {
+  /** Each request's latency (ms). */
+  readonly latencies: readonly number[];
+  readonly seconds: number;
+  readonly failures: number;
+}
 
 interface Phase {
   readonly requests: number;
@@ -54,7 +65,7 @@ async function load(
   clients: number,
   send: () => Promise<Response>,
   onOk: (response: Response) => Promise<void>,
-): Promise<Phase> {
+): Promise<Slice> {
   const latencies: number[] = [];
   let failures = 0;
   const started = performance.now();
@@ -71,14 +82,19 @@ async function load(
       latencies.push(performance.now() - t0);
     }
   }));
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
+  return { latencies, seconds: (performance.now() - started) / 1000, failures };
+}
+
+/** The slices of one route together. */
+function phase(slices: readonly Slice[]): Phase {
+  const latencies = slices.flatMap((slice) => slice.latencies).sort((a, b) => a - b);
+  const seconds = slices.reduce((sum, slice) => sum + slice.seconds, 0);
   return {
     requests: latencies.length,
-    rps: Math.round(latencies.length / elapsed),
+    rps: Math.round(latencies.length / seconds),
     p50Ms: Number(percentile(latencies, 0.5).toFixed(2)),
     p99Ms: Number(percentile(latencies, 0.99).toFixed(2)),
-    failures,
+    failures: slices.reduce((sum, slice) => sum + slice.failures, 0),
   };
 }
 
@@ -110,8 +126,15 @@ export async function benchIngest(
     // Both routes warm up (JIT, connections) before either is measured.
     await load(WARM_UP_SECONDS, clients, logDecision, keepIds);
     await load(WARM_UP_SECONDS, clients, ping, discard);
-    const ingest = await load(seconds, clients, logDecision, keepIds);
-    const baseline = await load(seconds, clients, ping, discard);
+    const ingestSlices: Slice[] = [];
+    const baselineSlices: Slice[] = [];
+    for (let left = seconds; left > 0; left -= SLICE_SECONDS) {
+      const slice = Math.min(SLICE_SECONDS, left);
+      ingestSlices.push(await load(slice, clients, logDecision, keepIds));
+      baselineSlices.push(await load(slice, clients, ping, discard));
+    }
+    const ingest = phase(ingestSlices);
+    const baseline = phase(baselineSlices);
     process.kill("SIGTERM");
     await process.status;
 
