@@ -32,6 +32,10 @@ Deno.test("schedule CLI: each job's KST schedule, Deno.cron UTC expression and n
     lines.find((l) => l.startsWith("maintenance"))!,
     /^maintenance\s+18:00 daily\s+0 9 \* \* \*\s+\d{4}-\d{2}-\d{2}T18:00:00\+09:00$/,
   );
+  assert.match(
+    stdout,
+    /The maintenance backs the archive up into backups\/ \(keeping the newest 7\)/,
+  );
   const next = new Date(intraday.split(/\s+/).at(-1)!);
   assert.ok(
     next > new Date() && +next - Date.now() < 4 * 86_400_000,

@@ -33,3 +33,12 @@ console.log(
   `\nEach scheduled run first catches up its job's missed trading days (the last ${config.catchUpDays}); ` +
     "the service also catches up when it starts.",
 );
+const { backup, retention } = config;
+console.log(
+  `The maintenance ${
+    backup.keep > 0
+      ? `backs the archive up into ${backup.dir}/ (keeping the newest ${backup.keep}), then `
+      : "(no backup: ARCHIVIST_BACKUP_KEEP=0) "
+  }prunes records older than ${retention.days} days` +
+    (retention.minuteBarDays === undefined ? "." : ` (minute bars: ${retention.minuteBarDays}).`),
+);
