@@ -4,7 +4,10 @@ import { Archivist } from "../db/archivist.ts";
 import { decisionEntrySchema } from "../db/entries.ts";
 import { isKrxTradingDay } from "../src/calendar.ts";
 import { datesBetween } from "../src/time.ts";
+import { canMount } from "./fixtures/service.ts";
 import { runCli, tempDir } from "./helpers.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
 
 const DAYS = datesBetween("2026-09-01", "2026-11-20").filter(isKrxTradingDay);
 const STOCKS = [["005930", "삼성전자"], ["207940", "삼성바이오로직스"], ["035420", "NAVER"]];
@@ -133,4 +136,45 @@ Deno.test("report CLI: usage errors exit 2 naming the fix", async () => {
     assert.equal(result.code, 2, args.join(" "));
     assert.match(result.stderr, message, args.join(" "));
   }
+});
+
+Deno.test({
+  name:
+    "report CLI: a read-only archive is reported as stored (exit 0), entries without outcome rows pending",
+  ignore: !canMount,
+  async fn() {
+    await using dir = await tempDir();
+    await seeded(`${dir.path}/seed.db`);
+    const deno = [Deno.execPath(), "run", "-A", "--config", `${ROOT}deno.json`];
+    const output = await new Deno.Command("unshare", {
+      args: [
+        "-m",
+        "--propagation",
+        "private",
+        "sh",
+        "-ec",
+        'mkdir ro && mount -t tmpfs tmpfs ro && cp seed.db ro/archivist.db && mount -o remount,ro ro\nexec "$@"',
+        "sh",
+        ...deno,
+        `${ROOT}src/cli/report.ts`,
+        "outcomes",
+        "--kind",
+        "decisions",
+        "--format",
+        "json",
+      ],
+      cwd: dir.path,
+      env: { ARCHIVIST_DB: "ro/archivist.db", ARCHIVIST_LOG_DIR: "logs", NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 0, stderr);
+    const { decisions } = JSON.parse(new TextDecoder().decode(output.stdout));
+    assert.deepEqual(decisions.map((d: { status: string }) => d.status), [
+      "pending",
+      "pending",
+      "pending",
+    ]);
+  },
 });
