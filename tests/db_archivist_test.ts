@@ -410,3 +410,36 @@ Deno.test("a failed sync reports the stored ids, never 'nothing stored'", async 
   assert.equal(archivist.writeStatus.status, "failing");
   assert.equal(archivist.writeStatus.fault, "sync");
 });
+
+Deno.test("collected data: concurrent writes of a collection share one commit and one full sync; a bad one fails alone", async () => {
+  await using archive = await tempArchive({ sync: "full" });
+  const { archivist } = archive;
+  const runId = await archivist.startRun({
+    job: "intraday",
+    tradeDate: "2026-11-25",
+    trigger: "manual",
+    stocksTotal: 3,
+  });
+  const broken = dayOfBars("000660", 5).map((bar, i) =>
+    i === 2 ? { ...bar, low: bar.high + 1 } : bar
+  );
+  const before = archivist.writeStats;
+  const [bars, bad, flows, failure] = await Promise.allSettled([
+    archivist.upsertMinuteBars(dayOfBars("005930", 30)),
+    archivist.upsertMinuteBars(broken),
+    archivist.upsertFlowSnapshots([flow()]),
+    archivist.recordRunFailure(runId, "000660", "a bar with its low above its high"),
+  ]);
+  assert.equal(archivist.writeStats.commits - before.commits, 1, "one transaction");
+  assert.equal(archivist.writeStats.syncs - before.syncs, 1, "one sync");
+  assert.deepEqual([bars.status, flows.status, failure.status], [
+    "fulfilled",
+    "fulfilled",
+    "fulfilled",
+  ]);
+  assert.equal(bad.status, "rejected");
+  assert.ok((bad as PromiseRejectedResult).reason instanceof ArchiveInputError);
+  assert.equal(rowCount(archive.path, "stock_minute_price"), 30, "none of the bad stock's bars");
+  assert.equal(rowCount(archive.path, "market_flow_snapshot"), 1);
+  assert.equal(archivist.failedWrites, 0, "refused input is not a failed write");
+});
