@@ -49,6 +49,14 @@ import {
 } from "./dashboard_reads.ts";
 import type { DecisionEntry, RejectionEntry, WatchlistEntry } from "./entries.ts";
 import { type EntryFilter, listEntries } from "./entry_listing.ts";
+import {
+  describeLocation,
+  type DialectName,
+  parseArchiveLocation,
+  POSTGRES_DIALECT,
+  type SqlDialect,
+  sqliteDialect,
+} from "./dialect.ts";
 import { DECISIONS, logEntriesIn, type LoggedEntries, REJECTIONS } from "./entry_log.ts";
 import { ArchiveInputError, ArchiveWriteError, IdempotencyConflictError } from "./errors.ts";
 import { flowSnapshots, upsertFlowSnapshotsIn } from "./flow_snapshots.ts";
@@ -99,7 +107,8 @@ import type {
   ShadowRadarRow,
   WatchlistRow,
 } from "./schema.ts";
-import { openKysely, type StatementRunner, syncWriteAheadLog } from "./sqlite.ts";
+import { openPostgres } from "./postgres.ts";
+import { openKysely, syncWriteAheadLog } from "./sqlite.ts";
 import {
   collectionTargets,
   removeFromWatchlistIn,
@@ -162,6 +171,8 @@ export type SyncMode = "normal" | "full";
 
 /** Options of {@link Archivist.open}. */
 export interface ArchivistOptions {
+  /** PostgreSQL only: connections in the pool (default 10). */
+  readonly poolSize?: number;
   /** The clock, for receipt times and trade dates (tests pin it). */
   readonly now?: () => Date;
   /** When a write resolves; default `normal`. */
@@ -180,51 +191,88 @@ function checkThreshold(operation: string, thresholdPct = DEFAULT_REGRET_THRESHO
   return thresholdPct;
 }
 
+/** An open database and what differs in its SQL. */
+interface Opened {
+  readonly db: Kysely<Database>;
+  readonly dialect: SqlDialect;
+  /** Makes every commit made before the call durable, when acknowledging waits for it. */
+  readonly persist?: () => Promise<void>;
+}
+
+/** Opens the database `ARCHIVIST_DB` names: a PostgreSQL URL or a SQLite file (created). */
+async function openDatabase(location: string, options: ArchivistOptions): Promise<Opened> {
+  const where = parseArchiveLocation(location);
+  if (where.dialect === "postgres") {
+    // PostgreSQL acknowledges a COMMIT once its log is on disk (synchronous_commit, the server's
+    // setting): nothing to add for ARCHIVIST_SYNC=full.
+    return {
+      db: openPostgres<Database>(where.url, { poolSize: options.poolSize }).db,
+      dialect: POSTGRES_DIALECT,
+    };
+  }
+  const { path } = where;
+  if (path !== ":memory:") await Deno.mkdir(dirname(path), { recursive: true });
+  const { db, sqlite } = openKysely<Database>(path);
+  return {
+    db,
+    dialect: sqliteDialect((query) =>
+      sqlite.prepare(query.sql).all(query.parameters) as Record<string, unknown>[]
+    ),
+    persist: options.sync === "full" && path !== ":memory:"
+      ? () => syncWriteAheadLog(path)
+      : undefined,
+  };
+}
+
+/** Times a write that lost a deadlock or serialization conflict to another process is retried. */
+const CONFLICT_RETRIES = 5;
+
 /**
- * The archive over one SQLite file. Open it with {@link Archivist.open}; close it with
- * {@link Archivist.close} (or `await using`).
+ * The archive over one SQLite file or one PostgreSQL database. Open it with
+ * {@link Archivist.open}; close it with {@link Archivist.close} (or `await using`).
  */
 export class Archivist implements AsyncDisposable {
-  /** The database file. */
+  /** The database: its file, or its PostgreSQL URL without the password. */
   readonly path: string;
+  /** The backend: `sqlite` or `postgres`. */
+  readonly dialect: DialectName;
   /** What opening did to the schema. */
   readonly migration: MigrationOutcome;
   readonly #db: Kysely<Database>;
   readonly #commits: GroupCommit<Database>;
-  readonly #run: StatementRunner;
+  readonly #sql: SqlDialect;
   readonly #now: () => Date;
   readonly #calendar: MarketCalendar;
   #failedWrites = 0;
 
   private constructor(
     path: string,
-    opened: ReturnType<typeof openKysely<Database>>,
+    opened: Opened,
     migration: MigrationOutcome,
     calendar: MarketCalendar,
     options: ArchivistOptions,
   ) {
     this.path = path;
+    this.dialect = opened.dialect.name;
     this.#db = opened.db;
-    this.#run = opened.sqlite.runInTransaction;
-    this.#commits = new GroupCommit(
-      opened.db,
-      options.sync === "full" && path !== ":memory:" ? () => syncWriteAheadLog(path) : undefined,
-    );
+    this.#sql = opened.dialect;
+    this.#commits = new GroupCommit(opened.db, opened.persist);
     this.migration = migration;
     this.#calendar = calendar;
     this.#now = options.now ?? (() => new Date());
   }
 
   /**
-   * Opens (creating when missing) the archive at `path` and migrates it to the latest schema.
-   * Throws `SchemaTooNewError` when the file was written by a newer Archivist.
+   * Opens the archive `location` names (a SQLite file, created when missing, or a `postgres://`
+   * URL) and migrates it to the latest schema. Throws `ArchiveLocationError` for a location that
+   * is neither, `SchemaTooNewError` when the database was written by a newer Archivist.
    */
-  static async open(path: string, options: ArchivistOptions = {}): Promise<Archivist> {
-    if (path !== ":memory:") await Deno.mkdir(dirname(path), { recursive: true });
-    const opened = openKysely<Database>(path);
+  static async open(location: string, options: ArchivistOptions = {}): Promise<Archivist> {
+    const path = describeLocation(parseArchiveLocation(location));
+    const opened = await openDatabase(location, options);
     const { db } = opened;
     try {
-      const migration = await migrateToLatest(db as Kysely<unknown>, path);
+      const migration = await migrateToLatest(db as Kysely<unknown>, path, opened.dialect.name);
       return new Archivist(path, opened, migration, await MarketCalendar.load(db), options);
     } catch (error) {
       await db.destroy();
@@ -254,7 +302,15 @@ export class Archivist implements AsyncDisposable {
     work: (trx: Transaction<Database>) => Promise<T>,
   ): Promise<T> {
     try {
-      return await this.#commits.run(work);
+      for (let attempt = 1;; attempt++) {
+        try {
+          return await this.#commits.run(work);
+        } catch (error) {
+          // Another process won a deadlock or serialization conflict: the work runs again whole.
+          if (attempt > CONFLICT_RETRIES || !this.#sql.isTransientConflict(error)) throw error;
+          log.info("{operation} conflicted with another writer; retrying", { operation });
+        }
+      }
     } catch (error) {
       if (error instanceof ArchiveInputError || error instanceof IdempotencyConflictError) {
         log.warning("{operation} refused: {error}", { operation, ...context, error });
@@ -351,7 +407,7 @@ export class Archivist implements AsyncDisposable {
       "logDecisions",
       { entries: entries.length },
       (trx) =>
-        logEntriesIn(trx, this.#run, DECISIONS, entries, idempotency, this.#calendar, this.#now),
+        logEntriesIn(trx, this.#sql, DECISIONS, entries, idempotency, this.#calendar, this.#now),
     );
   }
 
@@ -364,7 +420,7 @@ export class Archivist implements AsyncDisposable {
       "logRejections",
       { entries: entries.length },
       (trx) =>
-        logEntriesIn(trx, this.#run, REJECTIONS, entries, idempotency, this.#calendar, this.#now),
+        logEntriesIn(trx, this.#sql, REJECTIONS, entries, idempotency, this.#calendar, this.#now),
     );
   }
 
@@ -397,7 +453,7 @@ export class Archivist implements AsyncDisposable {
     const stocks = new Set(bars.map((b) => b.stock_code));
     return this.#write("upsertMinuteBars", { bars: bars.length, stocks: stocks.size }, (trx) => {
       bars.forEach(validateMinuteBar);
-      return upsertMinuteBarsIn(trx, bars);
+      return upsertMinuteBarsIn(trx, this.dialect, bars);
     });
   }
 
@@ -424,7 +480,11 @@ export class Archivist implements AsyncDisposable {
 
   /** The calendar and clock outcomes are computed with. */
   get #outcomeContext(): OutcomeContext {
-    return { isTradingDay: (date) => this.#calendar.isTradingDay(date), now: this.#now };
+    return {
+      isTradingDay: (date) => this.#calendar.isTradingDay(date),
+      now: this.#now,
+      dialect: this.dialect,
+    };
   }
 
   /**
@@ -487,7 +547,7 @@ export class Archivist implements AsyncDisposable {
    * read always equals the definitions); a cheap check when there are none.
    */
   async refreshOutcomes(): Promise<number> {
-    if (!await outcomesBehind(this.#db)) return 0;
+    if (!await outcomesBehind(this.#db, this.dialect)) return 0;
     return await this.#write(
       "refreshOutcomes",
       {},
@@ -692,7 +752,7 @@ export class Archivist implements AsyncDisposable {
     return this.#write(
       "acquireLease",
       { name, holder },
-      (trx) => acquireLeaseIn(trx, name, holder, ttlMs),
+      (trx) => acquireLeaseIn(trx, this.#sql, name, holder, ttlMs),
     );
   }
 
@@ -701,7 +761,7 @@ export class Archivist implements AsyncDisposable {
     return this.#write(
       "renewLease",
       { name, holder },
-      (trx) => renewLeaseIn(trx, name, holder, ttlMs),
+      (trx) => renewLeaseIn(trx, this.#sql, name, holder, ttlMs),
     );
   }
 

@@ -27,6 +27,27 @@ export interface RunOutcome {
   readonly kisCalls: number;
 }
 
+/**
+ * The columns of a run, listed rather than `*`: PostgreSQL's table also has `rowid`, standing in
+ * for SQLite's implicit one (insertion order), which is not part of a run.
+ */
+export const RUN_COLUMNS = [
+  "run_id",
+  "job",
+  "trade_date",
+  "status",
+  "reason",
+  "trigger",
+  "started_at",
+  "finished_at",
+  "stocks_total",
+  "stocks_done",
+  "stocks_failed",
+  "rows_written",
+  "kis_calls",
+  "shard",
+] as const satisfies readonly (keyof CollectionRunRow)[];
+
 /** A collection run with the stocks that failed in it. */
 export interface CollectionRunReport extends CollectionRunRow {
   readonly failures: readonly { readonly stock_code: string; readonly error: string }[];
@@ -122,7 +143,7 @@ export async function listRuns(
   options: { limit?: number; job?: CollectionJob; tradeDate?: string },
 ): Promise<CollectionRunReport[]> {
   const limit = pageLimit("listRuns", options.limit ?? 50);
-  let query = db.selectFrom("collection_run").selectAll()
+  let query = db.selectFrom("collection_run").select(RUN_COLUMNS)
     .orderBy("started_at", "desc").orderBy(sql`rowid`, "desc").limit(limit);
   if (options.job) query = query.where("job", "=", options.job);
   if (options.tradeDate) query = query.where("trade_date", "=", options.tradeDate);
@@ -149,7 +170,7 @@ export async function lastRuns(
   db: Kysely<Database>,
 ): Promise<Partial<Record<CollectionJob, CollectionRunRow>>> {
   // rowid orders runs by insertion, which breaks ties between equal start instants.
-  const runs = await db.selectFrom("collection_run").selectAll()
+  const runs = await db.selectFrom("collection_run").select(RUN_COLUMNS)
     .where(sql<boolean>`rowid IN (SELECT max(rowid) FROM collection_run GROUP BY job)`)
     .execute();
   return Object.fromEntries(runs.map((r) => [r.job, r]));

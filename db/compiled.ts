@@ -5,19 +5,22 @@
  * @module
  */
 import { CompiledQuery } from "kysely";
+import type { DialectName } from "./dialect.ts";
 
 const sqlByShape = new Map<string, string>();
 
 /**
- * The statement of shape `shape` bound to `parameters`. On first use `build` compiles it with
- * Kysely; its SQL is cached only if Kysely bound exactly `parameters`, in that order.
+ * The statement of shape `shape` in `dialect`'s SQL bound to `parameters`. On first use `build`
+ * compiles it with Kysely; its SQL is cached only if Kysely bound exactly `parameters`, in order.
  */
 export function reusableStatement(
+  dialect: DialectName,
   shape: string,
   parameters: readonly unknown[],
   build: () => CompiledQuery,
 ): CompiledQuery {
-  const cached = sqlByShape.get(shape);
+  const key = `${dialect}:${shape}`;
+  const cached = sqlByShape.get(key);
   if (cached) return CompiledQuery.raw(cached, [...parameters]);
   const compiled = build();
   if (
@@ -26,6 +29,6 @@ export function reusableStatement(
   ) {
     throw new Error(`${shape}: Kysely bound parameters in an unexpected order`);
   }
-  sqlByShape.set(shape, compiled.sql);
+  sqlByShape.set(key, compiled.sql);
   return compiled;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Insertable, Transaction } from "kysely";
+import type { SqlDialect } from "./dialect.ts";
 import type { DecisionEntry, RejectionEntry } from "./entries.ts";
 import {
   decisionRow,
@@ -16,7 +17,6 @@ import {
 import { type IdempotencyOptions, rememberResponse, storedResponse } from "./idempotency.ts";
 import type { MarketCalendar } from "./market_calendar.ts";
 import type { Database } from "./schema.ts";
-import type { StatementRunner } from "./sqlite.ts";
 
 /** The stored ids of one logged batch, and whether it was a replay of an earlier request. */
 export interface LoggedEntries {
@@ -71,14 +71,15 @@ function entryKey(
 
 /**
  * Logs `entries` of `kind` inside `trx`, or replays the stored answer of an earlier request with
- * the same `idempotency`. `run` executes the compiled inserts directly, off the query builder.
+ * the same `idempotency`. `dialect` runs the compiled inserts (directly on SQLite, off the query
+ * builder) and serialises requests with the same key across processes.
  */
 export async function logEntriesIn<
   Entry extends { idempotency_key?: string | null },
   T extends EntryTable,
 >(
   trx: Transaction<Database>,
-  run: StatementRunner,
+  dialect: SqlDialect,
   kind: EntryKind<Entry, T>,
   entries: readonly Entry[],
   idempotency: IdempotencyOptions | undefined,
@@ -86,6 +87,9 @@ export async function logEntriesIn<
   now: () => Date,
 ): Promise<LoggedEntries> {
   if (idempotency) {
+    // A repeat arriving at another process while the first is uncommitted waits here, then
+    // replays the stored answer instead of failing on the key.
+    await dialect.lockKey(trx, `idempotency:${kind.scope}:${idempotency.key}`);
     const stored = await storedResponse<Omit<LoggedEntries, "replayed">>(
       trx,
       kind.scope,
@@ -102,7 +106,7 @@ export async function logEntriesIn<
     const instant = at ? new Date(at) : receivedAt;
     const row = await insertEntryRow(
       trx,
-      run,
+      dialect,
       kind.table,
       kind.row(entry, {
         idempotencyKey: entryKey(entry, index, entries.length, idempotency?.key),

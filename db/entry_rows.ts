@@ -6,7 +6,7 @@
  */
 import type { Insertable, Transaction } from "kysely";
 import { reusableStatement } from "./compiled.ts";
-import type { StatementRunner } from "./sqlite.ts";
+import type { SqlDialect } from "./dialect.ts";
 import type { DecisionEntry, RejectionEntry } from "./entries.ts";
 import type { Database, LlmDecisionLedgerTable, ShadowRadarLogTable } from "./schema.ts";
 
@@ -87,24 +87,26 @@ export interface InsertedEntry {
  */
 export async function insertEntryRow<T extends EntryTable>(
   trx: Transaction<Database>,
-  run: StatementRunner,
+  dialect: SqlDialect,
   table: T,
   row: Insertable<Database[T]> & { idempotency_key: string | null; trade_date: string },
 ): Promise<InsertedEntry> {
   // One table-generic statement: Kysely cannot type a union of two tables' inserts.
   const db = trx as unknown as Transaction<Pick<Database, "llm_decision_ledger">>;
   const insert = reusableStatement(
+    dialect.name,
     `entry-insert:${table}`,
     Object.values(row),
     () =>
       db.insertInto(table as "llm_decision_ledger")
         .values(row as Insertable<LlmDecisionLedgerTable>)
         .onConflict((oc) => oc.column("idempotency_key").doNothing())
+        .returning("log_id")
         .compile(),
   );
-  const result = run(insert);
-  if (Number(result.changes) === 1) {
-    return { log_id: Number(result.lastInsertRowid), trade_date: row.trade_date };
+  const inserted = await dialect.runReturning(trx, insert);
+  if (inserted.length === 1) {
+    return { log_id: Number(inserted[0].log_id), trade_date: row.trade_date };
   }
   return await db.selectFrom(table as "llm_decision_ledger").select(["log_id", "trade_date"])
     .where("idempotency_key", "=", row.idempotency_key).executeTakeFirstOrThrow();

@@ -7,6 +7,7 @@
 import { Archivist } from "../db/archivist.ts";
 import type { CollectorDeps } from "../collectors/run.ts";
 import { KisClient } from "../src/kis/mod.ts";
+import { freshLocation } from "./helpers.ts";
 import {
   DEMO_REAL_APP_KEY,
   DEMO_REAL_APP_SECRET,
@@ -52,7 +53,8 @@ export async function collectFixture(options: FixtureOptions = {}): Promise<Coll
     quiet: true,
   });
   const dir = await Deno.makeTempDir({ prefix: "archivist-collect-test-" });
-  const archivist = await Archivist.open(`${dir}/archivist.db`, { now: () => sim.now() });
+  const fresh = await freshLocation(dir);
+  const archivist = await Archivist.open(fresh.location, { now: () => sim.now() });
   const env = options.env ?? "real";
   const newClient = () =>
     new KisClient({
@@ -76,6 +78,7 @@ export async function collectFixture(options: FixtureOptions = {}): Promise<Coll
     deps: { archivist, client, now: () => sim.now(), lease: { waitMs: 0 } },
     async [Symbol.asyncDispose]() {
       await archivist.close();
+      await fresh[Symbol.asyncDispose]();
       await sim.close();
       await Deno.remove(dir, { recursive: true });
     },
