@@ -283,7 +283,10 @@ export async function scorecard(db: Kysely<Database>, range: ReportRange): Promi
         eb.fn.sum<number>("o.edge_5d_pct").as("sum_edge"),
       ];
     })
-    .groupBy(["e.final_decision", "e.market_regime", "bucket"]).execute();
+    .groupBy(["e.final_decision", "e.market_regime", "bucket"])
+    // Groups in a fixed order: their float sums are merged below, and a sum depends on its order.
+    .orderBy("e.final_decision").orderBy("e.market_regime", (o) => o.asc().nullsFirst())
+    .orderBy("bucket").execute();
 
   const byDecision = new Map<FinalDecision, ScoreSums>();
   const byBucket = new Map<string, ScoreSums>();

@@ -9,11 +9,11 @@ Deno.test("migrate CLI: creates the database, a second run changes nothing, exit
   assert.equal(first.code, 0, first.stderr);
   assert.match(
     first.stdout,
-    /Migrated .*archive\.db to schema version 2 \(applied 0001_initial, 0002_outcomes\)/,
+    /Migrated .*archive\.db to schema version 3 \(applied 0001_initial, 0002_outcomes, 0003_/,
   );
   const second = await runCli("src/cli/migrate.ts", [], { cwd: dir.path, env });
   assert.equal(second.code, 0);
-  assert.match(second.stdout, /is up to date \(schema version 2\)/);
+  assert.match(second.stdout, /is up to date \(schema version 3\)/);
 });
 
 Deno.test("migrate CLI: a newer database or a bad setting exits 2 with one clear message", async () => {
