@@ -57,6 +57,7 @@ import {
   type SqlDialect,
   sqliteDialect,
 } from "./dialect.ts";
+import { copyArchive, type CopyObserver, type CopyReport } from "./copy.ts";
 import { DECISIONS, logEntriesIn, type LoggedEntries, REJECTIONS } from "./entry_log.ts";
 import { ArchiveInputError, ArchiveWriteError, IdempotencyConflictError } from "./errors.ts";
 import { flowSnapshots, upsertFlowSnapshotsIn } from "./flow_snapshots.ts";
@@ -138,6 +139,7 @@ export type {
   EntryBrowsePage,
   StockDayRecord,
 } from "./dashboard_reads.ts";
+export type { CopyObserver, CopyReport, TableCopy } from "./copy.ts";
 export type { EntryFilter } from "./entry_listing.ts";
 export type { LoggedEntries } from "./entry_log.ts";
 export type { IdempotencyOptions } from "./idempotency.ts";
@@ -771,6 +773,24 @@ export class Archivist implements AsyncDisposable {
       "releaseLease",
       { name, holder },
       (trx) => releaseLeaseIn(trx, name, holder),
+    );
+  }
+
+  // ── Copy between backends ─────────────────────────────────────────────────────────────────
+
+  /**
+   * Copies every table into `target` (another archive, typically on the other backend), resuming
+   * where the target's rows end, then verifies each table by row count and checksum.
+   */
+  copyTo(target: Archivist, observer?: CopyObserver): Promise<CopyReport> {
+    return copyArchive(
+      { db: this.#db, dialect: this.dialect },
+      {
+        db: target.#db,
+        dialect: target.dialect,
+        write: (work) => target.#write("copy", {}, work),
+      },
+      observer,
     );
   }
 

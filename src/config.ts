@@ -6,6 +6,7 @@
  */
 import { parseEnv } from "node:util";
 import { z } from "zod";
+import { ArchiveLocationError, parseArchiveLocation } from "../db/dialect.ts";
 
 /** KIS environments: `real` (실전) or `virtual` (모의투자). */
 export type KisEnv = "real" | "virtual";
@@ -40,7 +41,14 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, {
 export const environmentSchema = z.object({
   ARCHIVIST_DB: z.preprocess(
     blankAsUnset,
-    z.string().default("data/archivist.db"),
+    z.string().default("data/archivist.db").superRefine((value, context) => {
+      try {
+        parseArchiveLocation(value);
+      } catch (error) {
+        if (!(error instanceof ArchiveLocationError)) throw error;
+        context.addIssue({ code: "custom", message: error.message });
+      }
+    }),
   ),
   ARCHIVIST_HOST: z.preprocess(blankAsUnset, z.string().default("127.0.0.1")),
   ARCHIVIST_PORT: z.preprocess(
@@ -118,7 +126,7 @@ export interface KisSettings {
 
 /** The validated configuration of one Archivist process. */
 export interface Config {
-  /** SQLite database file. */
+  /** The archive: a SQLite file path, or a `postgres://` URL (see `db/dialect.ts`). */
   readonly databasePath: string;
   /** HTTP bind host. */
   readonly host: string;
@@ -184,7 +192,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? "environment");
-      const got = SECRET_VARIABLES.has(name) || env[name] === undefined
+      // A database URL may carry a password: never echoed.
+      const got = SECRET_VARIABLES.has(name) || env[name] === undefined ||
+          (name === "ARCHIVIST_DB" && env[name]!.includes("@"))
         ? ""
         : ` (got ${JSON.stringify(env[name])})`;
       return `${name}: ${issue.message}${got}`;

@@ -26,6 +26,7 @@ import { FIRST_HISTORY_DAYS } from "../../collectors/daily.ts";
 import type { KisEnv } from "../config.ts";
 import { KisClient, KisCredentialsError, plannedDailyPages } from "../kis/mod.ts";
 import { isStockCode } from "../stock_code.ts";
+import type { ProgressBar } from "./progress.ts";
 import { datesBetween } from "../time.ts";
 import {
   checkDateOption,
@@ -191,13 +192,6 @@ async function printDryRun(
     if (targets.length > 0) console.log(`  targets: ${targets.join(", ")}`);
   }
   console.log(`dry run: ${total} KIS calls planned, none sent`);
-}
-
-/** A minimal view of a `cli-progress` bar (the package ships no types). */
-interface ProgressBar {
-  start(total: number, value: number, payload: Record<string, unknown>): void;
-  update(value: number, payload: Record<string, unknown>): void;
-  stop(): void;
 }
 
 /** Progress as a bar with counts and time left on a terminal, as plain lines otherwise. */

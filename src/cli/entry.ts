@@ -6,6 +6,7 @@
  */
 import { type Command, CommanderError } from "commander";
 import { Archivist } from "../../db/archivist.ts";
+import { ArchiveLocationError } from "../../db/dialect.ts";
 import { SchemaTooNewError } from "../../db/migrations.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { setupLogging } from "../log.ts";
@@ -68,7 +69,7 @@ export async function startCommand(
 export function exitOnUsageError(error: unknown): never {
   if (
     error instanceof ConfigError || error instanceof SchemaTooNewError ||
-    error instanceof UsageError
+    error instanceof UsageError || error instanceof ArchiveLocationError
   ) {
     console.error(error.message);
     Deno.exit(EXIT_USAGE);
