@@ -9,11 +9,17 @@
  */
 import type { Archivist } from "../db/archivist.ts";
 import { getLogger } from "../src/log.ts";
+import { type Shard, shardLabel } from "./shard.ts";
 
 const log = getLogger("collect", "lease");
 
-/** Name of the lease every collection takes. */
+/** Name of the lease every collection takes (a shard's collections: one per shard). */
 export const COLLECTION_LEASE = "collection";
+
+/** The lease of `shard`'s collections: shards collect at once, a shard's twins do not. */
+export function collectionLeaseName(shard?: Shard): string {
+  return shard ? `${COLLECTION_LEASE}:${shardLabel(shard)}` : COLLECTION_LEASE;
+}
 
 /** Why a run that could not take the lease is skipped. */
 export const LEASE_BUSY_REASON = "another collection is running";
@@ -39,14 +45,17 @@ export const DEFAULT_LEASE: Required<LeaseOptions> = {
 export class CollectionLease implements AsyncDisposable {
   /** This holder's unique id (host, pid and a random part). */
   readonly holder: string;
+  /** The lease's name ({@link collectionLeaseName}). */
+  readonly name: string;
   readonly #archivist: Archivist;
   readonly #timer: ReturnType<typeof setInterval>;
   #renewal: Promise<void> = Promise.resolve();
   #lost = false;
 
-  constructor(archivist: Archivist, holder: string, ttlMs: number) {
+  constructor(archivist: Archivist, holder: string, ttlMs: number, name = COLLECTION_LEASE) {
     this.#archivist = archivist;
     this.holder = holder;
+    this.name = name;
     this.#timer = setInterval(() => {
       this.#renewal = this.#renew(ttlMs);
     }, Math.max(10, Math.floor(ttlMs / 3)));
@@ -59,7 +68,7 @@ export class CollectionLease implements AsyncDisposable {
 
   async #renew(ttlMs: number): Promise<void> {
     try {
-      if (!await this.#archivist.renewLease(COLLECTION_LEASE, this.holder, ttlMs)) {
+      if (!await this.#archivist.renewLease(this.name, this.holder, ttlMs)) {
         this.#lost = true;
         log.error("Lost the collection lease to another process; stopping this collection");
       }
@@ -72,7 +81,7 @@ export class CollectionLease implements AsyncDisposable {
   async release(): Promise<void> {
     clearInterval(this.#timer);
     await this.#renewal;
-    await this.#archivist.releaseLease(COLLECTION_LEASE, this.holder);
+    await this.#archivist.releaseLease(this.name, this.holder);
   }
 
   /** Same as {@link release}. */
@@ -94,18 +103,21 @@ function newHolder(): string {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Takes the collection lease, waiting up to `waitMs` for another holder; null when it stayed
- * taken. On success, runs left `running` by a process that died are marked failed.
+ * Takes the collection lease (of `shard`, when given), waiting up to `waitMs` for another holder;
+ * null when it stayed taken. On success, runs of the same shard left `running` by a process that
+ * died are marked failed.
  */
 export async function acquireCollectionLease(
   archivist: Archivist,
   options: LeaseOptions = {},
+  shard?: Shard,
 ): Promise<CollectionLease | null> {
+  const name = collectionLeaseName(shard);
   const { ttlMs, waitMs, pollMs } = { ...DEFAULT_LEASE, ...options };
   const holder = newHolder();
   const deadline = Date.now() + waitMs;
   let waiting = false;
-  while (!await archivist.acquireLease(COLLECTION_LEASE, holder, ttlMs)) {
+  while (!await archivist.acquireLease(name, holder, ttlMs)) {
     const left = deadline - Date.now();
     if (left <= 0) return null;
     if (!waiting) {
@@ -116,11 +128,11 @@ export async function acquireCollectionLease(
     }
     await sleep(Math.min(pollMs, left));
   }
-  const interrupted = await archivist.markInterruptedRuns();
+  const interrupted = await archivist.markInterruptedRuns(shard ? shardLabel(shard) : null);
   if (interrupted > 0) {
     log.warning("Marked {count} run(s) left running by a process that ended as failed", {
       count: interrupted,
     });
   }
-  return new CollectionLease(archivist, holder, ttlMs);
+  return new CollectionLease(archivist, holder, ttlMs, name);
 }

@@ -27,6 +27,7 @@ import {
   type LeaseOptions,
 } from "./lease.ts";
 import { forEachConcurrent } from "./pool.ts";
+import { inShard, type Shard, shardLabel } from "./shard.ts";
 
 const log = getLogger("collect");
 
@@ -110,6 +111,8 @@ export interface RunRequest {
   readonly trigger: RunTrigger;
   /** Codes collected in addition to the collection targets. */
   readonly codes?: readonly string[];
+  /** Only the targets of this part, when several collectors split them. */
+  readonly shard?: Shard;
 }
 
 const directScope: RunScope = (_run, work) => work();
@@ -128,9 +131,10 @@ async function recordNoCollection(
 ): Promise<RunReport> {
   const { archivist } = deps;
   const { job, tradeDate, trigger } = request;
+  const shard = request.shard && shardLabel(request.shard);
   const runId = status === "skipped"
-    ? await archivist.recordSkippedRun({ job, tradeDate, trigger }, reason)
-    : await archivist.startRun({ job, tradeDate, trigger, stocksTotal: 0 });
+    ? await archivist.recordSkippedRun({ job, tradeDate, trigger, shard }, reason)
+    : await archivist.startRun({ job, tradeDate, trigger, stocksTotal: 0, shard });
   if (status === "failed") {
     await archivist.finishRun(runId, {
       status,
@@ -170,17 +174,20 @@ async function recordNoCollection(
 
 /**
  * The stocks `job` collects on `tradeDate`: for flows and minute bars the collection targets,
- * for daily candles the watchlist and every stock awaiting an outcome; plus `codes`.
+ * for daily candles the watchlist and every stock awaiting an outcome; plus `codes`; of those,
+ * the ones of `shard` when several collectors split them.
  */
-export function collectionTargetsOf(
+export async function collectionTargetsOf(
   archivist: Archivist,
   job: CollectionJob,
   tradeDate: string,
   codes: readonly string[],
+  shard?: Shard,
 ): Promise<string[]> {
-  return job === "daily"
-    ? archivist.dailyCollectionTargets(codes)
-    : archivist.collectionTargets(tradeDate, codes);
+  const targets = job === "daily"
+    ? await archivist.dailyCollectionTargets(codes)
+    : await archivist.collectionTargets(tradeDate, codes);
+  return targets.filter((code) => inShard(code, shard));
 }
 
 /** The targets of `request`, or why it cannot collect now. */
@@ -198,7 +205,16 @@ async function checkDay(
         `(now ${kstIso(now)}); run again later`,
     };
   }
-  const targets = await collectionTargetsOf(archivist, job, tradeDate, request.codes ?? []);
+  const targets = await collectionTargetsOf(
+    archivist,
+    job,
+    tradeDate,
+    request.codes ?? [],
+    request.shard,
+  );
+  if (targets.length === 0 && request.shard) {
+    return { skip: `no collection targets in shard ${shardLabel(request.shard)}` };
+  }
   if (targets.length === 0) {
     return {
       skip: job === "daily"
@@ -226,7 +242,7 @@ export async function runCollection(deps: CollectorDeps, request: RunRequest): P
   }
   const day = await checkDay(deps, request, now);
   if ("skip" in day) return await recordNoCollection(deps, request, day.skip);
-  const lease = await acquireCollectionLease(deps.archivist, deps.lease);
+  const lease = await acquireCollectionLease(deps.archivist, deps.lease, request.shard);
   if (!lease) return await recordNoCollection(deps, request, LEASE_BUSY_REASON);
   try {
     return await runHoldingLease(deps, request, lease);
@@ -249,7 +265,13 @@ export async function runHoldingLease(
   const { archivist } = deps;
   const { job, tradeDate, trigger } = request;
   const { targets } = day;
-  const runId = await archivist.startRun({ job, tradeDate, trigger, stocksTotal: targets.length });
+  const runId = await archivist.startRun({
+    job,
+    tradeDate,
+    trigger,
+    stocksTotal: targets.length,
+    shard: request.shard && shardLabel(request.shard),
+  });
   const run: RunInfo = { runId, job, tradeDate, trigger, stocksTotal: targets.length };
   const tally: Tally = { stocksDone: 0, stocksFailed: 0, rowsWritten: 0, kisCalls: 0 };
   return await (deps.runScope ?? directScope)(run, async () => {

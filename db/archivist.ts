@@ -17,6 +17,7 @@ import {
   type CollectionRunReport,
   finishRunIn,
   lastRuns,
+  lastShardRuns,
   listRuns,
   markInterruptedRunsIn,
   recordRunFailureIn,
@@ -725,9 +726,16 @@ export class Archivist implements AsyncDisposable {
     return runId;
   }
 
-  /** Marks runs left `running` by a process that died as failed (call while holding the lease). */
-  markInterruptedRuns(): Promise<number> {
-    return this.#write("markInterruptedRuns", {}, (trx) => markInterruptedRunsIn(trx, this.#now));
+  /**
+   * Marks runs of `shard` (default: unsharded runs) left `running` by a process that died as
+   * failed (call while holding that shard's lease).
+   */
+  markInterruptedRuns(shard: string | null = null): Promise<number> {
+    return this.#write(
+      "markInterruptedRuns",
+      { shard },
+      (trx) => markInterruptedRunsIn(trx, this.#now, shard),
+    );
   }
 
   /** Recent runs, newest first, with their failed stocks. */
@@ -740,6 +748,11 @@ export class Archivist implements AsyncDisposable {
   /** The latest run of each job. */
   lastRuns(): Promise<Partial<Record<CollectionJob, CollectionRunRow>>> {
     return lastRuns(this.#db);
+  }
+
+  /** The latest run of each job on each shard (`collect --shard`), by job then shard. */
+  lastShardRuns(): Promise<CollectionRunRow[]> {
+    return lastShardRuns(this.#db);
   }
 
   /** Of `tradeDates`, those on which `job` has a succeeded run. */

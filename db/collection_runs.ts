@@ -15,6 +15,8 @@ export interface RunStart {
   readonly tradeDate: string;
   readonly trigger: RunTrigger;
   readonly stocksTotal: number;
+  /** The part `i/n` of the targets, when several collectors split them. */
+  readonly shard?: string | null;
 }
 
 /** How a collection run ended. */
@@ -70,6 +72,7 @@ export async function startRunIn(
     started_at: now().toISOString(),
     finished_at: null,
     stocks_total: start.stocksTotal,
+    shard: start.shard ?? null,
   }).execute();
   return runId;
 }
@@ -124,16 +127,21 @@ export async function finishRunIn(
   }
 }
 
-/** Marks every run still `running` as failed inside `trx`; returns how many there were. */
+/**
+ * Marks every run of `shard` (null: unsharded runs) still `running` as failed inside `trx`;
+ * returns how many there were. Another shard's runs belong to another host's lease.
+ */
 export async function markInterruptedRunsIn(
   trx: Transaction<Database>,
   now: () => Date,
+  shard: string | null,
 ): Promise<number> {
   const result = await trx.updateTable("collection_run").set({
     status: "failed",
     reason: "interrupted: the process ended before the run finished",
     finished_at: now().toISOString(),
-  }).where("status", "=", "running").executeTakeFirst();
+  }).where("status", "=", "running").where("shard", "is not distinct from", shard)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
@@ -174,6 +182,14 @@ export async function lastRuns(
     .where(sql<boolean>`rowid IN (SELECT max(rowid) FROM collection_run GROUP BY job)`)
     .execute();
   return Object.fromEntries(runs.map((r) => [r.job, r]));
+}
+
+/** The latest run of each job on each shard, by job then shard (unsharded runs aside). */
+export function lastShardRuns(db: Kysely<Database>): Promise<CollectionRunRow[]> {
+  return db.selectFrom("collection_run").select(RUN_COLUMNS)
+    .where(sql<boolean>`rowid IN (
+      SELECT max(rowid) FROM collection_run WHERE shard IS NOT NULL GROUP BY job, shard)`)
+    .orderBy("job").orderBy("shard").execute();
 }
 
 /** Of `tradeDates`, those on which `job` has a succeeded run. */

@@ -30,6 +30,8 @@ export interface CollectFixture extends AsyncDisposable {
   readonly archivist: Archivist;
   readonly client: KisClient;
   readonly dir: string;
+  /** The archive's `ARCHIVIST_DB`: a file in `dir`, or a database of the PostgreSQL pass. */
+  readonly location: string;
   /** Deps for the collectors: the simulator's clock, no waiting for the lease. */
   readonly deps: CollectorDeps;
   /** A further client on the same key (another "process"). */
@@ -74,6 +76,7 @@ export async function collectFixture(options: FixtureOptions = {}): Promise<Coll
     archivist,
     client,
     dir,
+    location: fresh.location,
     newClient,
     deps: { archivist, client, now: () => sim.now(), lease: { waitMs: 0 } },
     async [Symbol.asyncDispose]() {

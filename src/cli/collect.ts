@@ -1,6 +1,6 @@
 /**
  * `deno task collect <flow|intraday|daily|all> [--date D | --from D --to D] [--codes C,C]
- * [--dry-run]`: one ad-hoc collection, then exit.
+ * [--shard i/n] [--dry-run]`: one ad-hoc collection, then exit.
  *
  * Default day: per job, the latest trading day whose data is final (minute bars from the 15:30
  * close, flows from 15:40 KST). `--from/--to` is a backfill over the trading days in between.
@@ -26,6 +26,7 @@ import { FIRST_HISTORY_DAYS } from "../../collectors/daily.ts";
 import type { KisEnv } from "../config.ts";
 import { KisClient, KisCredentialsError, plannedDailyPages } from "../kis/mod.ts";
 import { isStockCode } from "../stock_code.ts";
+import { parseShard, type Shard } from "../../collectors/shard.ts";
 import type { ProgressBar } from "./progress.ts";
 import { datesBetween } from "../time.ts";
 import {
@@ -48,6 +49,8 @@ interface CollectArgs {
   readonly to?: string;
   readonly codes: readonly string[];
   readonly dryRun: boolean;
+  /** This collector's part of the targets when several split them. */
+  readonly shard?: Shard;
 }
 
 /** Parses and checks the arguments; throws {@link UsageError} naming the bad one. */
@@ -64,6 +67,11 @@ function parseArgs(argv: readonly string[]): CollectArgs {
     .option("--to <YYYY-MM-DD>", "backfill: last day (default: the latest final day)")
     .option("--codes <codes>", "stock codes besides the collection targets, e.g. 005930,000660")
     .option("--dry-run", "print targets and planned KIS calls; send nothing", false)
+    .option(
+      "--shard <i/n>",
+      "collect only part i of n of the targets (by a stable hash of the stock code), so n hosts " +
+        "split them",
+    )
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
     .showHelpAfterError(false);
@@ -75,7 +83,14 @@ function parseArgs(argv: readonly string[]): CollectArgs {
     to?: string;
     codes?: string;
     dryRun: boolean;
+    shard?: string;
   }>();
+  let shard: Shard | undefined;
+  try {
+    shard = options.shard === undefined ? undefined : parseShard(options.shard);
+  } catch (error) {
+    throw new UsageError(`--shard: ${(error as Error).message}`);
+  }
   const date = checkDateOption("--date", options.date);
   const from = checkDateOption("--from", options.from);
   const to = checkDateOption("--to", options.to);
@@ -99,6 +114,7 @@ function parseArgs(argv: readonly string[]): CollectArgs {
     to,
     codes: [...new Set(codes)],
     dryRun: options.dryRun,
+    shard,
   };
 }
 
@@ -154,7 +170,7 @@ async function printDryRun(
       console.log(`${job} ${tradeDate}: market closed, nothing to collect`);
       continue;
     }
-    const targets = await collectionTargetsOf(archivist, job, tradeDate, args.codes);
+    const targets = await collectionTargetsOf(archivist, job, tradeDate, args.codes, args.shard);
     let perStock: number;
     let how: string;
     try {
@@ -276,7 +292,13 @@ async function main(): Promise<number> {
   const deps = { archivist, client, observer: progressObserver(interactive) };
   for (const { job, tradeDate } of runs) {
     reports.push(
-      await runCollection(deps, { job, tradeDate, trigger: "manual", codes: args.codes }),
+      await runCollection(deps, {
+        job,
+        tradeDate,
+        trigger: "manual",
+        codes: args.codes,
+        shard: args.shard,
+      }),
     );
   }
   console.log("Summary:");

@@ -21,6 +21,10 @@ const healthSchema = z.object({
     intraday: lastRunSchema.optional(),
     daily: lastRunSchema.optional(),
   }),
+  shard_runs: z.array(lastRunSchema).meta({
+    description: "The latest run of each job on each shard when collectors split the targets " +
+      "(`collect --shard i/n`), by job then shard",
+  }),
   collection: z.object({
     enabled: z.boolean(),
     reason: z.string().optional().meta({ description: "Why collection is off" }),
@@ -47,12 +51,14 @@ export function addHealthRoute(app: OpenAPIHono, { archivist, collection }: AppO
   app.openapi(getHealth, async (c) => {
     const health = await archivist.health();
     const up = health.database === "ok";
+    const shardRuns = up ? await archivist.lastShardRuns().catch(() => []) : [];
     return c.json({
       status: up ? "ok" as const : "unavailable" as const,
       database: health.database,
       schema_version: health.schemaVersion,
       failed_writes: health.failedWrites,
       last_runs: health.lastRuns,
+      shard_runs: shardRuns,
       collection: collection?.() ?? { enabled: false, reason: "no collector in this process" },
     }, up ? 200 : 503);
   });
