@@ -8,6 +8,7 @@
  */
 import { Archivist, type SyncMode } from "../db/archivist.ts";
 import { spawnStandaloneApi } from "../src/http/standalone.ts";
+import { adminQuery, startThrowawayPostgres } from "../src/throwaway_postgres.ts";
 
 /** Knobs of {@link benchIngest} (defaults: the benchmark as specified). */
 export interface IngestBenchOptions {
@@ -17,6 +18,8 @@ export interface IngestBenchOptions {
   readonly clients?: number;
   /** The service's `ARCHIVIST_SYNC` (default: that variable, else `normal`). */
   readonly sync?: SyncMode;
+  /** The archive to serve (default: a fresh SQLite file); named in the result line. */
+  readonly database?: { readonly location: string; readonly bench: string };
 }
 
 const WARM_UP_SECONDS = 2;
@@ -90,7 +93,7 @@ export async function benchIngest(
   const clients = options.clients ?? 32;
   const sync = options.sync ?? (Deno.env.get("ARCHIVIST_SYNC") === "full" ? "full" : "normal");
   const dir = await Deno.makeTempDir({ prefix: "archivist-bench-ingest-" });
-  const dbPath = `${dir}/ingest.db`;
+  const dbPath = options.database?.location ?? `${dir}/ingest.db`;
   const { url, process } = await spawnStandaloneApi(dbPath, sync);
   const acknowledged: number[] = [];
   try {
@@ -125,7 +128,7 @@ export async function benchIngest(
     } while (cursor);
     const missing = acknowledged.filter((id) => !stored.has(id)).length;
     return {
-      bench: "ingest",
+      bench: options.database?.bench ?? "ingest",
       rps: ingest.rps,
       baseline_rps: baseline.rps,
       ratio: Number((ingest.rps / baseline.rps).toFixed(3)),
@@ -149,6 +152,25 @@ export async function benchIngest(
     }
     await process.status;
     await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The same benchmark with the service on a throwaway PostgreSQL that syncs commits. */
+export async function benchIngestPostgres(
+  options: IngestBenchOptions = {},
+): Promise<Record<string, unknown>> {
+  let server;
+  try {
+    server = await startThrowawayPostgres({ durable: true });
+  } catch (error) {
+    return { bench: "ingest-postgres", skipped: (error as Error).message };
+  }
+  try {
+    const location = server.url("bench_ingest");
+    await adminQuery(location, "CREATE DATABASE bench_ingest");
+    return await benchIngest({ ...options, database: { location, bench: "ingest-postgres" } });
+  } finally {
+    await server.stop();
   }
 }
 
