@@ -109,7 +109,7 @@ import type {
   ShadowRadarRow,
   WatchlistRow,
 } from "./schema.ts";
-import { openPostgres } from "./postgres.ts";
+import { DEFAULT_POOL_SIZE, openPostgres } from "./postgres.ts";
 import { openKysely, syncWriteAheadLog } from "./sqlite.ts";
 import {
   collectionTargets,
@@ -200,6 +200,11 @@ interface Opened {
   readonly dialect: SqlDialect;
   /** Makes every commit made before the call durable, when acknowledging waits for it. */
   readonly persist?: () => Promise<void>;
+  /**
+   * Groups committing at once: one on SQLite (one writer); several on PostgreSQL, whose writes
+   * wait on round trips rather than on a lock, each group on a connection of the pool.
+   */
+  readonly groups: number;
 }
 
 /** Opens the database `ARCHIVIST_DB` names: a PostgreSQL URL or a SQLite file (created). */
@@ -208,9 +213,12 @@ async function openDatabase(location: string, options: ArchivistOptions): Promis
   if (where.dialect === "postgres") {
     // PostgreSQL acknowledges a COMMIT once its log is on disk (synchronous_commit, the server's
     // setting): nothing to add for ARCHIVIST_SYNC=full.
+    const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
     return {
-      db: openPostgres<Database>(where.url, { poolSize: options.poolSize }).db,
+      db: openPostgres<Database>(where.url, { poolSize }).db,
       dialect: POSTGRES_DIALECT,
+      // Leave connections to the reads.
+      groups: Math.max(1, Math.min(POSTGRES_GROUPS, poolSize - 2)),
     };
   }
   const { path } = where;
@@ -224,8 +232,12 @@ async function openDatabase(location: string, options: ArchivistOptions): Promis
     persist: options.sync === "full" && path !== ":memory:"
       ? () => syncWriteAheadLog(path)
       : undefined,
+    groups: 1,
   };
 }
+
+/** Write groups in flight at once on PostgreSQL. */
+const POSTGRES_GROUPS = 4;
 
 /** Times a write that lost a deadlock or serialization conflict to another process is retried. */
 const CONFLICT_RETRIES = 5;
@@ -242,7 +254,9 @@ export class Archivist implements AsyncDisposable {
   /** What opening did to the schema. */
   readonly migration: MigrationOutcome;
   readonly #db: Kysely<Database>;
-  readonly #commits: GroupCommit<Database>;
+  /** The write groups; a write joins the next in turn. */
+  readonly #commits: readonly GroupCommit<Database>[];
+  #nextGroup = 0;
   readonly #sql: SqlDialect;
   readonly #now: () => Date;
   readonly #calendar: MarketCalendar;
@@ -259,7 +273,10 @@ export class Archivist implements AsyncDisposable {
     this.dialect = opened.dialect.name;
     this.#db = opened.db;
     this.#sql = opened.dialect;
-    this.#commits = new GroupCommit(opened.db, opened.persist);
+    this.#commits = Array.from(
+      { length: opened.groups },
+      () => new GroupCommit(opened.db, opened.persist),
+    );
     this.migration = migration;
     this.#calendar = calendar;
     this.#now = options.now ?? (() => new Date());
@@ -290,7 +307,7 @@ export class Archivist implements AsyncDisposable {
 
   /** Closes the database after the writes in flight have committed. */
   async close(): Promise<void> {
-    await this.#commits.idle();
+    await Promise.all(this.#commits.map((commits) => commits.idle()));
     await this.#db.destroy();
   }
 
@@ -307,7 +324,8 @@ export class Archivist implements AsyncDisposable {
     try {
       for (let attempt = 1;; attempt++) {
         try {
-          return await this.#commits.run(work);
+          const commits = this.#commits[this.#nextGroup++ % this.#commits.length];
+          return await commits.run(work);
         } catch (error) {
           // Another process won a deadlock or serialization conflict: the work runs again whole.
           if (attempt > CONFLICT_RETRIES || !this.#sql.isTransientConflict(error)) throw error;

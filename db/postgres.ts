@@ -16,6 +16,7 @@
 import pg from "pg";
 import { Kysely, PostgresDialect } from "kysely";
 import { getLogger } from "../src/log.ts";
+import { preparedStatementName } from "./compiled.ts";
 
 const log = getLogger("archive", "postgres");
 
@@ -48,6 +49,21 @@ function typeParser(oid: number, format?: string): (text: string) => unknown {
   }
 }
 
+/**
+ * A pg client that runs the hot paths' reused statements (`compiled.ts`) as named prepared
+ * statements: each connection parses and plans them once instead of on every write.
+ */
+class PreparingClient extends pg.Client {
+  // deno-lint-ignore no-explicit-any
+  override query(config: any, values?: any, callback?: any): any {
+    const name = typeof config === "string" && Array.isArray(values) && callback === undefined
+      ? preparedStatementName(config)
+      : undefined;
+    if (name === undefined) return super.query(config, values, callback);
+    return super.query({ name, text: config, values });
+  }
+}
+
 /** Options of {@link openPostgres}. */
 export interface PostgresOptions {
   /** Connections in the pool; default {@link DEFAULT_POOL_SIZE}. */
@@ -63,6 +79,7 @@ export function openPostgres<DB>(
     connectionString: url,
     max: options.poolSize ?? DEFAULT_POOL_SIZE,
     application_name: "archivist",
+    Client: PreparingClient,
     types: { getTypeParser: typeParser as typeof pg.types.getTypeParser },
   });
   // An idle connection the server closed (restart, timeout) must not take the process down; the
