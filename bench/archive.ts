@@ -77,6 +77,23 @@ async function archivistUpsert(archivist: Archivist, bars: readonly MinuteBar[])
   return seconds;
 }
 
+/** The result line of `rows` upserted in `ours` seconds by the Archivist and `raw` by the baseline. */
+function resultLine(
+  bench: string,
+  rows: number,
+  ours: number,
+  raw: number,
+  bytesPerBar: number,
+): Record<string, unknown> {
+  return {
+    bench,
+    archivist_rows_per_s: Math.round(rows / ours),
+    raw_rows_per_s: Math.round(rows / raw),
+    ratio: Number((raw / ours).toFixed(3)),
+    bytes_per_bar: Number(bytesPerBar.toFixed(2)),
+  };
+}
+
 /** Runs the benchmark and returns its result line. */
 export async function benchArchive(): Promise<Record<string, unknown>> {
   const dir = await Deno.makeTempDir({ prefix: "archivist-bench-" });
@@ -101,15 +118,7 @@ export async function benchArchive(): Promise<Record<string, unknown>> {
     db.close();
     const bytes = (await Deno.stat(`${dir}/archivist.db`)).size;
 
-    const archivistRowsPerSecond = (2 * bars.length) / ours;
-    const rawRowsPerSecond = (2 * bars.length) / raw;
-    return {
-      bench: "archive",
-      archivist_rows_per_s: Math.round(archivistRowsPerSecond),
-      raw_rows_per_s: Math.round(rawRowsPerSecond),
-      ratio: Number((archivistRowsPerSecond / rawRowsPerSecond).toFixed(3)),
-      bytes_per_bar: Number((bytes / rows).toFixed(2)),
-    };
+    return resultLine("archive", 2 * bars.length, ours, raw, bytes / rows);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -180,15 +189,13 @@ export async function benchArchivePostgres(): Promise<Record<string, unknown>> {
       `SELECT pg_total_relation_size('stock_minute_price') AS bytes`,
       "bench_archivist",
     );
-    const archivistRowsPerSecond = (2 * bars.length) / oursSeconds;
-    const rawRowsPerSecond = (2 * bars.length) / rawSeconds;
-    return {
-      bench: "archive-postgres",
-      archivist_rows_per_s: Math.round(archivistRowsPerSecond),
-      raw_rows_per_s: Math.round(rawRowsPerSecond),
-      ratio: Number((archivistRowsPerSecond / rawRowsPerSecond).toFixed(3)),
-      bytes_per_bar: Number((Number(rows[0].bytes) / bars.length).toFixed(2)),
-    };
+    return resultLine(
+      "archive-postgres",
+      2 * bars.length,
+      oursSeconds,
+      rawSeconds,
+      Number(rows[0].bytes) / bars.length,
+    );
   } finally {
     await server.stop();
   }

@@ -238,6 +238,36 @@ async function computeStock(
 }
 
 /**
+ * The entries of `table` (as `e`) that have no row in `outcomes` yet: those above its largest
+ * `log_id` where one writer commits at a time (`serial`), else found by an anti-join (see the
+ * module comment).
+ */
+function withoutOutcome(
+  db: Kysely<Database>,
+  serial: boolean,
+  table: "llm_decision_ledger" | "shadow_radar_log",
+  outcomes: OutcomeTableName,
+) {
+  // Both pairs of tables share the columns used here: one query typed as the decisions'.
+  const entries = db as unknown as Kysely<
+    Pick<Database, "llm_decision_ledger" | "decision_outcome">
+  >;
+  const outcome = outcomes as "decision_outcome";
+  return entries.selectFrom(`${table} as e` as "llm_decision_ledger as e").where((eb) =>
+    serial
+      ? eb(
+        "e.log_id",
+        ">",
+        eb.selectFrom(outcome).select((s) => s.fn.coalesce(s.fn.max("log_id"), s.lit(0)).as("m")),
+      )
+      : eb.not(eb.exists(
+        eb.selectFrom(`${outcome} as o` as "decision_outcome as o").select("o.log_id")
+          .whereRef("o.log_id", "=", "e.log_id"),
+      ))
+  );
+}
+
+/**
  * Creates the outcome rows of entries logged since the last refresh (both kinds), computed from
  * the stored candles. Cheap when there are none.
  */
@@ -247,39 +277,11 @@ export async function catchUpOutcomesIn(
   days = new TradingDays(context.isTradingDay),
 ): Promise<number> {
   const serial = context.dialect === "sqlite";
-  const decisions = await trx.selectFrom("llm_decision_ledger as e")
+  const decisions = await withoutOutcome(trx, serial, "llm_decision_ledger", "decision_outcome")
     .select(["e.log_id", "e.stock_code", "e.trade_date", "e.final_decision"])
-    .where((eb) =>
-      serial
-        ? eb(
-          "e.log_id",
-          ">",
-          eb.selectFrom("decision_outcome").select((s) =>
-            s.fn.coalesce(s.fn.max("log_id"), s.lit(0)).as("m")
-          ),
-        )
-        : eb.not(eb.exists(
-          eb.selectFrom("decision_outcome as o").select("o.log_id")
-            .whereRef("o.log_id", "=", "e.log_id"),
-        ))
-    )
     .orderBy("e.log_id").execute();
-  const rejections = await trx.selectFrom("shadow_radar_log as e")
+  const rejections = await withoutOutcome(trx, serial, "shadow_radar_log", "rejection_outcome")
     .select(["e.log_id", "e.stock_code", "e.trade_date"])
-    .where((eb) =>
-      serial
-        ? eb(
-          "e.log_id",
-          ">",
-          eb.selectFrom("rejection_outcome").select((s) =>
-            s.fn.coalesce(s.fn.max("log_id"), s.lit(0)).as("m")
-          ),
-        )
-        : eb.not(eb.exists(
-          eb.selectFrom("rejection_outcome as o").select("o.log_id")
-            .whereRef("o.log_id", "=", "e.log_id"),
-        ))
-    )
     .orderBy("e.log_id").execute();
   if (decisions.length === 0 && rejections.length === 0) return 0;
   const computedAt = context.now().toISOString();
@@ -394,20 +396,10 @@ export async function outcomesBehind(
     // Commit order is not log_id order here (see the module comment): look for a missing row.
     const missing = await db.selectNoFrom((eb) => [
       eb.exists(
-        eb.selectFrom("llm_decision_ledger as e").select("e.log_id").where((w) =>
-          w.not(w.exists(
-            w.selectFrom("decision_outcome as o").select("o.log_id")
-              .whereRef("o.log_id", "=", "e.log_id"),
-          ))
-        ),
+        withoutOutcome(db, false, "llm_decision_ledger", "decision_outcome").select("e.log_id"),
       ).as("decisions"),
       eb.exists(
-        eb.selectFrom("shadow_radar_log as e").select("e.log_id").where((w) =>
-          w.not(w.exists(
-            w.selectFrom("rejection_outcome as o").select("o.log_id")
-              .whereRef("o.log_id", "=", "e.log_id"),
-          ))
-        ),
+        withoutOutcome(db, false, "shadow_radar_log", "rejection_outcome").select("e.log_id"),
       ).as("rejections"),
     ]).executeTakeFirstOrThrow();
     return Boolean(missing.decisions) || Boolean(missing.rejections);
