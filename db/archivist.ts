@@ -59,6 +59,7 @@ import {
   sqliteDialect,
 } from "./dialect.ts";
 import { copyArchive, type CopyObserver, type CopyReport } from "./copy.ts";
+import { databaseBytes } from "./database_size.ts";
 import { DECISIONS, logEntriesIn, type LoggedEntries, REJECTIONS } from "./entry_log.ts";
 import { ArchiveInputError, ArchiveWriteError, IdempotencyConflictError } from "./errors.ts";
 import { flowSnapshots, upsertFlowSnapshotsIn } from "./flow_snapshots.ts";
@@ -826,6 +827,11 @@ export class Archivist implements AsyncDisposable {
   }
 
   // ── Reads for the dashboard ───────────────────────────────────────────────────────────────
+
+  /** Bytes the archive takes (the file and its log, or the PostgreSQL database); null in memory. */
+  databaseBytes(): Promise<number | null> {
+    return databaseBytes(this.#db, this.dialect, this.path);
+  }
 
   /** Row counts of the archive's tables (minute bars aside). */
   archiveCounts(): Promise<ArchiveCounts> {
