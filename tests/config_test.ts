@@ -86,3 +86,15 @@ Deno.test("config: .env is read; a missing file is no error", async () => {
   assert.deepEqual(env, { ARCHIVIST_PORT: "9999", KIS_ENV: "virtual" });
   assert.equal(parseConfig(env).port, 9999);
 });
+
+Deno.test("config: ARCHIVIST_DB is a file or a postgres URL; a password is never echoed", () => {
+  assert.equal(
+    parseConfig({ ARCHIVIST_DB: "postgres://scout:pw@db:5432/archive" }).databasePath,
+    "postgres://scout:pw@db:5432/archive",
+  );
+  const [other] = problemsOf({ ARCHIVIST_DB: "mysql://scout:hunter2@db/archive" });
+  assert.match(other, /^ARCHIVIST_DB: expected a SQLite file path or a postgres:\/\/ URL/);
+  assert.doesNotMatch(other, /hunter2/);
+  const [slashes] = problemsOf({ ARCHIVIST_DB: "postgres:db/archive" });
+  assert.match(slashes, /^ARCHIVIST_DB: .*the `\/\/` is missing/);
+});
