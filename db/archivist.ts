@@ -51,6 +51,7 @@ import {
 import type { DecisionEntry, RejectionEntry, WatchlistEntry } from "./entries.ts";
 import { type EntryFilter, listEntries } from "./entry_listing.ts";
 import {
+  ArchiveUnreachableError,
   describeLocation,
   type DialectName,
   parseArchiveLocation,
@@ -110,7 +111,7 @@ import type {
   ShadowRadarRow,
   WatchlistRow,
 } from "./schema.ts";
-import { DEFAULT_POOL_SIZE, openPostgres } from "./postgres.ts";
+import { DEFAULT_POOL_SIZE, isConnectionError, openPostgres } from "./postgres.ts";
 import { openKysely, syncWriteAheadLog } from "./sqlite.ts";
 import {
   collectionTargets,
@@ -297,6 +298,9 @@ export class Archivist implements AsyncDisposable {
       return new Archivist(path, opened, migration, await MarketCalendar.load(db), options);
     } catch (error) {
       await db.destroy();
+      if (opened.dialect.name === "postgres" && isConnectionError(error)) {
+        throw new ArchiveUnreachableError(path, error);
+      }
       throw error;
     }
   }

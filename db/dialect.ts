@@ -28,6 +28,19 @@ export class ArchiveLocationError extends Error {
   }
 }
 
+/** The PostgreSQL server named by `ARCHIVIST_DB` could not be reached or refused the login. */
+export class ArchiveUnreachableError extends Error {
+  constructor(location: string, cause: unknown) {
+    super(
+      `Cannot open the archive at ${location}: ${(cause as Error)?.message ?? cause}. Check ` +
+        "ARCHIVIST_DB (host, port, user, password and database; the database must exist) and " +
+        "that the server accepts connections from this host.",
+      { cause },
+    );
+    this.name = "ArchiveUnreachableError";
+  }
+}
+
 const URL_SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 const POSTGRES_SCHEMES = new Set(["postgres", "postgresql"]);
 

@@ -15,6 +15,7 @@ import pg from "pg";
 import { Archivist } from "../db/archivist.ts";
 import {
   ArchiveLocationError,
+  ArchiveUnreachableError,
   describeLocation,
   parseArchiveLocation,
   POSTGRES_DIALECT,
@@ -68,6 +69,16 @@ Deno.test("location: a URL is never taken for a file path", async () => {
   } finally {
     Deno.chdir(cwd);
   }
+});
+
+Deno.test("location: a server that cannot be reached is named, without its password", async () => {
+  await assert.rejects(Archivist.open("postgres://scout:hunter2@127.0.0.1:1/archive"), (error) => {
+    assert.ok(error instanceof ArchiveUnreachableError);
+    assert.match(error.message, /postgres:\/\/scout:\*\*\*@127\.0\.0\.1:1\/archive/);
+    assert.match(error.message, /Check ARCHIVIST_DB/);
+    assert.doesNotMatch(error.message, /hunter2/);
+    return true;
+  });
 });
 
 Deno.test("migrations: every version has its SQLite and its PostgreSQL form", () => {

@@ -6,7 +6,7 @@
  */
 import { type Command, CommanderError } from "commander";
 import { Archivist } from "../../db/archivist.ts";
-import { ArchiveLocationError } from "../../db/dialect.ts";
+import { ArchiveLocationError, ArchiveUnreachableError } from "../../db/dialect.ts";
 import { SchemaTooNewError } from "../../db/migrations.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { setupLogging } from "../log.ts";
@@ -69,7 +69,8 @@ export async function startCommand(
 export function exitOnUsageError(error: unknown): never {
   if (
     error instanceof ConfigError || error instanceof SchemaTooNewError ||
-    error instanceof UsageError || error instanceof ArchiveLocationError
+    error instanceof UsageError || error instanceof ArchiveLocationError ||
+    error instanceof ArchiveUnreachableError
   ) {
     console.error(error.message);
     Deno.exit(EXIT_USAGE);
