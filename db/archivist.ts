@@ -228,9 +228,7 @@ async function openDatabase(location: string, options: ArchivistOptions): Promis
   const { db, sqlite } = openKysely<Database>(path);
   return {
     db,
-    dialect: sqliteDialect((query) =>
-      sqlite.prepare(query.sql).all(query.parameters) as Record<string, unknown>[]
-    ),
+    dialect: sqliteDialect(sqlite.runInTransaction),
     persist: options.sync === "full" && path !== ":memory:"
       ? () => syncWriteAheadLog(path)
       : undefined,

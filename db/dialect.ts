@@ -91,20 +91,23 @@ export function describeLocation(location: ArchiveLocation): string {
   return url.toString();
 }
 
-/** Rows a compiled `INSERT … RETURNING` gave back. */
-export type ReturnedRows = readonly Record<string, unknown>[];
-
 /** What differs between the backends, for the modules whose SQL is not portable. */
 export interface SqlDialect {
   readonly name: DialectName;
   /**
-   * Runs a compiled `INSERT … RETURNING` inside `trx`. SQLite runs it on the connection directly,
-   * skipping Kysely's executor (the hot path of entry logging): only inside a held transaction.
+   * Whether an insert must say `RETURNING <id>` for {@link SqlDialect.insertedId} to learn the
+   * id (PostgreSQL); SQLite reads the connection's last rowid instead.
    */
-  readonly runReturning: (
+  readonly returnsIds: boolean;
+  /**
+   * Runs a compiled one-row `INSERT … ON CONFLICT DO NOTHING` inside `trx`; the new row's id, or
+   * undefined when it conflicted. SQLite runs it on the connection directly, skipping Kysely's
+   * executor (the hot path of entry logging): only inside a transaction the caller holds.
+   */
+  readonly insertedId: (
     trx: Transaction<Database>,
     query: CompiledQuery,
-  ) => ReturnedRows | Promise<ReturnedRows>;
+  ) => number | undefined | Promise<number | undefined>;
   /**
    * Makes other transactions that lock the same `key` wait until `trx` ends. SQLite has one
    * writer at a time already (`BEGIN IMMEDIATE`); PostgreSQL takes a transaction-scoped advisory
@@ -125,11 +128,15 @@ export interface SqlDialect {
 
 /** The SQLite side of {@link SqlDialect}, over a runner of the connection's statements. */
 export function sqliteDialect(
-  all: (query: CompiledQuery) => ReturnedRows,
+  run: (query: CompiledQuery) => { changes: number | bigint; lastInsertRowid: number | bigint },
 ): SqlDialect {
   return {
     name: "sqlite",
-    runReturning: (_trx, query) => all(query),
+    returnsIds: false,
+    insertedId: (_trx, query) => {
+      const result = run(query);
+      return Number(result.changes) === 1 ? Number(result.lastInsertRowid) : undefined;
+    },
     lockKey: () => Promise.resolve(),
     clockMs: () => Promise.resolve(Date.now()),
     isTransientConflict: () => false,
@@ -142,7 +149,11 @@ const TRANSIENT_SQLSTATES = new Set(["40001", "40P01"]);
 /** The PostgreSQL side of {@link SqlDialect}. */
 export const POSTGRES_DIALECT: SqlDialect = {
   name: "postgres",
-  runReturning: async (trx, query) => (await trx.executeQuery(query)).rows as ReturnedRows,
+  returnsIds: true,
+  insertedId: async (trx, query) => {
+    const [row] = (await trx.executeQuery<{ id: number }>(query)).rows;
+    return row === undefined ? undefined : Number(Object.values(row)[0]);
+  },
   lockKey: async (trx, key) => {
     // hashtextextended: a 64-bit hash, so unrelated keys almost never wait for each other.
     await sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);

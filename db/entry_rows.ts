@@ -97,17 +97,17 @@ export async function insertEntryRow<T extends EntryTable>(
     dialect.name,
     `entry-insert:${table}`,
     Object.values(row),
-    () =>
-      db.insertInto(table as "llm_decision_ledger")
+    () => {
+      const query = db.insertInto(table as "llm_decision_ledger")
         .values(row as Insertable<LlmDecisionLedgerTable>)
-        .onConflict((oc) => oc.column("idempotency_key").doNothing())
-        .returning("log_id")
-        .compile(),
+        .onConflict((oc) => oc.column("idempotency_key").doNothing());
+      return (dialect.returnsIds ? query.returning("log_id") : query).compile();
+    },
   );
-  const inserted = await dialect.runReturning(trx, insert);
-  if (inserted.length === 1) {
-    return { log_id: Number(inserted[0].log_id), trade_date: row.trade_date };
-  }
+  const pending = dialect.insertedId(trx, insert);
+  // SQLite answers at once: no await, no extra turn of the event loop on the hot path.
+  const logId = pending instanceof Promise ? await pending : pending;
+  if (logId !== undefined) return { log_id: logId, trade_date: row.trade_date };
   return await db.selectFrom(table as "llm_decision_ledger").select(["log_id", "trade_date"])
     .where("idempotency_key", "=", row.idempotency_key).executeTakeFirstOrThrow();
 }
