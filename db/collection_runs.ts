@@ -192,15 +192,32 @@ export function lastShardRuns(db: Kysely<Database>): Promise<CollectionRunRow[]>
     .orderBy("job").orderBy("shard").execute();
 }
 
-/** Of `tradeDates`, those on which `job` has a succeeded run. */
+/**
+ * Of `tradeDates`, those on which `job` collected every target: a succeeded run of all of them,
+ * or succeeded runs of every shard `1/n` … `n/n` of one split (one shard alone is not the day).
+ */
 export async function succeededDates(
   db: Kysely<Database>,
   job: CollectionJob,
   tradeDates: readonly string[],
 ): Promise<Set<string>> {
   if (tradeDates.length === 0) return new Set();
-  const rows = await db.selectFrom("collection_run").select("trade_date").distinct()
+  const rows = await db.selectFrom("collection_run").select(["trade_date", "shard"]).distinct()
     .where("job", "=", job).where("status", "=", "succeeded")
     .where("trade_date", "in", tradeDates).execute();
-  return new Set(rows.map((r) => r.trade_date));
+  const done = new Set<string>();
+  const shardsByDaySplit = new Map<string, Set<string>>();
+  for (const { trade_date, shard } of rows) {
+    if (shard === null) {
+      done.add(trade_date);
+      continue;
+    }
+    const [index, count] = shard.split("/");
+    const key = `${trade_date}|${count}`;
+    let shards = shardsByDaySplit.get(key);
+    if (!shards) shardsByDaySplit.set(key, shards = new Set());
+    shards.add(index);
+    if (shards.size === Number(count)) done.add(trade_date);
+  }
+  return done;
 }

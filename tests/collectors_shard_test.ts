@@ -103,6 +103,34 @@ Deno.test("shard: a shard's run left running is not another shard's to mark fail
   assert.equal(await fx.archivist.markInterruptedRuns("2/2"), 1);
 });
 
+Deno.test("shard: a day is done only when every shard of its split succeeded", async () => {
+  await using fx = await collectFixture();
+  const finish = async (shard: string | null, status: "succeeded" | "partial") => {
+    const runId = await fx.archivist.startRun({
+      job: "flow",
+      tradeDate: DAY,
+      trigger: "manual",
+      stocksTotal: 1,
+      shard,
+    });
+    await fx.archivist.finishRun(runId, {
+      status,
+      stocksDone: 1,
+      stocksFailed: 0,
+      rowsWritten: 1,
+      kisCalls: 1,
+    });
+  };
+  const done = async () => [...await fx.archivist.succeededDates("flow", [DAY])];
+  await finish("1/3", "succeeded");
+  await finish("2/3", "succeeded");
+  await finish("3/3", "partial");
+  await finish("1/2", "succeeded");
+  assert.deepEqual(await done(), [], "a shard of each split is missing");
+  await finish("3/3", "succeeded");
+  assert.deepEqual(await done(), [DAY]);
+});
+
 Deno.test("collect CLI: a bad --shard is a usage error naming the form", async () => {
   await using dir = await tempDir();
   const result = await runCli("src/cli/collect.ts", ["flow", "--shard", "3/2"], {
