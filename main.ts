@@ -23,7 +23,7 @@ const collectionOff = "KIS_APP_KEY and KIS_APP_SECRET are not set; run `deno tas
   "the bundled simulator, or set them in .env";
 if (client) {
   // Deno.cron jobs are registered at the top level, before the first await on I/O below.
-  registerCronJobs({ archivist, client, config });
+  registerCronJobs({ archivist, client, config, shard: config.shard });
 } else {
   log.warning(`Collection is off: ${collectionOff}. The HTTP API still serves.`);
 }
@@ -56,6 +56,7 @@ const startupCatchUp = client
     client,
     days: config.catchUpDays,
     runScope: cronRunScope(config.logDir),
+    shard: config.shard,
   }).then(
     (summary) =>
       log.info("Catch-up on start: {missing} missing runs, {runs} made", {

@@ -71,7 +71,7 @@ export async function catchUp(deps: CatchUpDeps): Promise<CatchUpSummary> {
   ).sort(byDayThenJob);
   if (checked.length === 0) return { checked, missing: [], runs: [], skipped: null };
 
-  const lease = await acquireCollectionLease(archivist, deps.lease);
+  const lease = await acquireCollectionLease(archivist, deps.lease, deps.shard);
   if (!lease) {
     log.warning("Catch-up did not run: {reason}; it tries again with the next scheduled job", {
       reason: LEASE_BUSY_REASON,

@@ -101,6 +101,8 @@ export interface CollectorDeps {
   readonly lease?: LeaseOptions;
   readonly observer?: RunObserver;
   readonly runScope?: RunScope;
+  /** This collector's part of the targets when several split them (a request may name its own). */
+  readonly shard?: Shard;
 }
 
 /** One run to make. */
@@ -232,7 +234,8 @@ async function checkDay(
  * data is not final yet, there is nothing to collect, or another collection keeps the lease past
  * the wait; otherwise collects every target.
  */
-export async function runCollection(deps: CollectorDeps, request: RunRequest): Promise<RunReport> {
+export async function runCollection(deps: CollectorDeps, asked: RunRequest): Promise<RunReport> {
+  const request = { ...asked, shard: asked.shard ?? deps.shard };
   const now = (deps.now ?? (() => new Date()))();
   try {
     await refreshMarketCalendar(deps.archivist, deps.client, now);
@@ -257,9 +260,10 @@ export async function runCollection(deps: CollectorDeps, request: RunRequest): P
  */
 export async function runHoldingLease(
   deps: CollectorDeps,
-  request: RunRequest,
+  asked: RunRequest,
   lease: CollectionLease,
 ): Promise<RunReport> {
+  const request = { ...asked, shard: asked.shard ?? deps.shard };
   const day = await checkDay(deps, request, (deps.now ?? (() => new Date()))());
   if ("skip" in day) return await recordNoCollection(deps, request, day.skip);
   const { archivist } = deps;

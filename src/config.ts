@@ -7,6 +7,7 @@
 import { parseEnv } from "node:util";
 import { z } from "zod";
 import { ArchiveLocationError, parseArchiveLocation } from "../db/dialect.ts";
+import { parseShard, type Shard } from "../collectors/shard.ts";
 
 /** KIS environments: `real` (실전) or `virtual` (모의투자). */
 export type KisEnv = "real" | "virtual";
@@ -88,6 +89,17 @@ export const environmentSchema = z.object({
     z.coerce.number({ error: "expected a number of trading days" }).int().min(0).max(250)
       .default(5),
   ),
+  ARCHIVIST_SHARD: z.preprocess(
+    blankAsUnset,
+    z.string().transform((value, context) => {
+      try {
+        return parseShard(value);
+      } catch (error) {
+        context.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }).optional(),
+  ),
   KIS_ENV: z.preprocess(
     (value) => typeof value === "string" ? blankAsUnset(value.trim().toLowerCase()) : value,
     z.enum(["real", "virtual"], { error: "expected `real` or `virtual`" }).default("real"),
@@ -149,6 +161,8 @@ export interface Config {
   readonly regretThresholdPct: number;
   /** How many past trading days catch-up looks at. */
   readonly catchUpDays: number;
+  /** This host's part of the targets when several collectors split them (`ARCHIVIST_SHARD`). */
+  readonly shard?: Shard;
   /** KIS settings, or `undefined` when collection is off (no credentials). */
   readonly kis?: KisSettings;
   /** The KIS environment even when credentials are absent. */
@@ -242,6 +256,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     regretThresholdPct: v.ARCHIVIST_REGRET_THRESHOLD_PCT,
     catchUpDays: v.ARCHIVIST_CATCH_UP_DAYS,
+    shard: v.ARCHIVIST_SHARD,
     kis,
     kisEnv: v.KIS_ENV,
   };

@@ -72,6 +72,16 @@ Deno.test("shard: two hosts split the targets, collect at once, and each stock o
     [["1/2", "succeeded"], ["2/2", "succeeded"]],
   );
 
+  // A service's shard (ARCHIVIST_SHARD) applies to requests that name none.
+  const scheduled = await runCollection({ ...fx.deps, shard: { index: 1, count: 2 } }, {
+    job: "flow",
+    tradeDate: DAY,
+    trigger: "schedule",
+    codes: [...FIVE_STOCKS],
+  });
+  assert.deepEqual([scheduled.status, scheduled.stocksTotal], ["succeeded", 1]);
+  assert.equal((await fx.archivist.listRuns({ job: "flow" }))[0].shard, "1/2");
+
   // The same shard on two hosts at once: one collects, the other is skipped.
   const [a, b] = await Promise.all([
     runCollection(fx.deps, request(2)),

@@ -98,3 +98,10 @@ Deno.test("config: ARCHIVIST_DB is a file or a postgres URL; a password is never
   const [slashes] = problemsOf({ ARCHIVIST_DB: "postgres:db/archive" });
   assert.match(slashes, /^ARCHIVIST_DB: .*the `\/\/` is missing/);
 });
+
+Deno.test("config: ARCHIVIST_SHARD is this host's part i/n of the targets", () => {
+  assert.deepEqual(parseConfig({ ARCHIVIST_SHARD: "2/3" }).shard, { index: 2, count: 3 });
+  assert.equal(parseConfig({}).shard, undefined);
+  const [problem] = problemsOf({ ARCHIVIST_SHARD: "4/3" });
+  assert.match(problem, /^ARCHIVIST_SHARD: expected a shard as i\/n .*\(got "4\/3"\)/);
+});
