@@ -12,7 +12,8 @@ import { Archivist } from "../db/archivist.ts";
 import type { MinuteBar } from "../db/schema.ts";
 import { CONNECTION_PRAGMAS } from "../db/sqlite.ts";
 import { barTimeOf } from "../src/time.ts";
-import { adminQuery, startThrowawayPostgres } from "../src/throwaway_postgres.ts";
+import { adminQuery } from "../src/throwaway_postgres.ts";
+import { onThrowawayPostgres } from "./postgres.ts";
 
 const STOCKS = 500;
 const BARS_PER_STOCK = 390;
@@ -162,18 +163,11 @@ async function rawPostgresUpsert(url: string, bars: readonly MinuteBar[]): Promi
  * The PostgreSQL run: the Archivist's upserts against raw `pg` multi-row upserts on a throwaway
  * server that syncs commits like a real one.
  */
-export async function benchArchivePostgres(): Promise<Record<string, unknown>> {
-  let server;
-  try {
-    server = await startThrowawayPostgres({ durable: true });
-  } catch (error) {
-    return { bench: "archive-postgres", skipped: (error as Error).message };
-  }
-  try {
-    const ours = server.url("bench_archivist");
-    const raw = server.url("bench_raw");
-    await adminQuery(ours, "CREATE DATABASE bench_archivist");
-    await adminQuery(raw, "CREATE DATABASE bench_raw");
+export function benchArchivePostgres(): Promise<Record<string, unknown>> {
+  return onThrowawayPostgres("archive-postgres", ["bench_archivist", "bench_raw"], async ([
+    ours,
+    raw,
+  ]) => {
     await (await Archivist.open(raw)).close();
     const bars = syntheticBars();
     const changed = bars.map((b) => ({ ...b, high: b.high + 1, close: b.high + 1 }));
@@ -196,7 +190,5 @@ export async function benchArchivePostgres(): Promise<Record<string, unknown>> {
       rawSeconds,
       Number(rows[0].bytes) / bars.length,
     );
-  } finally {
-    await server.stop();
-  }
+  });
 }

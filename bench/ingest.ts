@@ -8,7 +8,7 @@
  */
 import { Archivist, type SyncMode } from "../db/archivist.ts";
 import { spawnStandaloneApi } from "../src/http/standalone.ts";
-import { adminQuery, startThrowawayPostgres } from "../src/throwaway_postgres.ts";
+import { onThrowawayPostgres } from "./postgres.ts";
 
 /** Knobs of {@link benchIngest} (defaults: the benchmark as specified). */
 export interface IngestBenchOptions {
@@ -156,22 +156,14 @@ export async function benchIngest(
 }
 
 /** The same benchmark with the service on a throwaway PostgreSQL that syncs commits. */
-export async function benchIngestPostgres(
+export function benchIngestPostgres(
   options: IngestBenchOptions = {},
 ): Promise<Record<string, unknown>> {
-  let server;
-  try {
-    server = await startThrowawayPostgres({ durable: true });
-  } catch (error) {
-    return { bench: "ingest-postgres", skipped: (error as Error).message };
-  }
-  try {
-    const location = server.url("bench_ingest");
-    await adminQuery(location, "CREATE DATABASE bench_ingest");
-    return await benchIngest({ ...options, database: { location, bench: "ingest-postgres" } });
-  } finally {
-    await server.stop();
-  }
+  return onThrowawayPostgres(
+    "ingest-postgres",
+    ["bench_ingest"],
+    ([location]) => benchIngest({ ...options, database: { location, bench: "ingest-postgres" } }),
+  );
 }
 
 if (import.meta.main) console.log(JSON.stringify(await benchIngest()));
