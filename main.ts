@@ -55,6 +55,7 @@ if (client) {
     config,
     observer,
     signal: stopping.signal,
+    shard: config.shard,
   });
 } else {
   log.warning(`Collection is off: ${collectionOff}. The HTTP API still serves.`);
@@ -108,6 +109,7 @@ const startupCatchUp = client
     runScope: cronRunScope(config.logDir),
     observer,
     signal: stopping.signal,
+    shard: config.shard,
   }).then(
     (summary) =>
       log.info("Catch-up on start: {missing} missing runs, {runs} made", {

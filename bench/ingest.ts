@@ -9,6 +9,7 @@
  */
 import { Archivist, type SyncMode } from "../db/archivist.ts";
 import { spawnStandaloneApi } from "../src/http/standalone.ts";
+import { onThrowawayPostgres } from "./postgres.ts";
 
 /** Knobs of {@link benchIngest} (defaults: the benchmark as specified). */
 export interface IngestBenchOptions {
@@ -18,6 +19,8 @@ export interface IngestBenchOptions {
   readonly clients?: number;
   /** The service's `ARCHIVIST_SYNC` (default: that variable, else `full`, the service's default). */
   readonly sync?: SyncMode;
+  /** The archive to serve (default: a fresh SQLite file); named in the result line. */
+  readonly database?: { readonly location: string; readonly bench: string };
 }
 
 const WARM_UP_SECONDS = 2;
@@ -106,7 +109,7 @@ export async function benchIngest(
   const clients = options.clients ?? 32;
   const sync = options.sync ?? (Deno.env.get("ARCHIVIST_SYNC") === "normal" ? "normal" : "full");
   const dir = await Deno.makeTempDir({ prefix: "archivist-bench-ingest-" });
-  const dbPath = `${dir}/ingest.db`;
+  const dbPath = options.database?.location ?? `${dir}/ingest.db`;
   const { url, process } = await spawnStandaloneApi(dbPath, { sync });
   const acknowledged: number[] = [];
   try {
@@ -148,7 +151,7 @@ export async function benchIngest(
     } while (cursor);
     const missing = acknowledged.filter((id) => !stored.has(id)).length;
     return {
-      bench: "ingest",
+      bench: options.database?.bench ?? "ingest",
       rps: ingest.rps,
       baseline_rps: baseline.rps,
       ratio: Number((ingest.rps / baseline.rps).toFixed(3)),
@@ -173,6 +176,17 @@ export async function benchIngest(
     await process.status;
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** The same benchmark with the service on a throwaway PostgreSQL that syncs commits. */
+export function benchIngestPostgres(
+  options: IngestBenchOptions = {},
+): Promise<Record<string, unknown>> {
+  return onThrowawayPostgres(
+    "ingest-postgres",
+    ["bench_ingest"],
+    ([location]) => benchIngest({ ...options, database: { location, bench: "ingest-postgres" } }),
+  );
 }
 
 if (import.meta.main) console.log(JSON.stringify(await benchIngest()));

@@ -15,7 +15,7 @@ import { getLogger } from "../src/log.ts";
 import { kstDate } from "../src/time.ts";
 import { CalendarRefresher } from "./calendar.ts";
 import { latestReadyTradeDate, recentTradingDays } from "./dates.ts";
-import { JOBS, noTargetsReason } from "./jobs.ts";
+import { JOBS, jobTargets, noTargetsReason } from "./jobs.ts";
 import { acquireCollectionLease, LEASE_BUSY_REASON, LEASE_STOPPED_REASON } from "./lease.ts";
 import { type CollectorDeps, runHoldingLease, type RunReport } from "./run.ts";
 
@@ -66,7 +66,7 @@ async function unrunnable(
     const unavailable = JOBS[job].unavailable(deps.client, tradeDate, today);
     if (unavailable) {
       notRun.push({ job, tradeDate, reason: unavailable });
-    } else if ((await JOBS[job].targets(deps.archivist, tradeDate, [])).length === 0) {
+    } else if ((await jobTargets(deps.archivist, job, tradeDate, [], deps.shard)).total === 0) {
       notRun.push({ job, tradeDate, reason: noTargetsReason([job]) });
     }
   }
@@ -105,7 +105,7 @@ export async function catchUp(deps: CatchUpDeps): Promise<CatchUpSummary> {
   ).sort(byDayThenJob);
   if (checked.length === 0) return { checked, missing: [], notRun: [], runs: [], skipped: null };
 
-  const lease = await acquireCollectionLease(archivist, deps.lease, deps.signal);
+  const lease = await acquireCollectionLease(archivist, deps.lease, deps.signal, deps.shard);
   if (!lease) {
     const reason = deps.signal?.aborted ? LEASE_STOPPED_REASON : LEASE_BUSY_REASON;
     log.warning("Catch-up did not run: {reason}; it tries again with the next scheduled job", {

@@ -11,6 +11,7 @@ import type { CollectionJob } from "../db/schema.ts";
 import type { SessionShape } from "../src/session.ts";
 import { datesBetween } from "../src/time.ts";
 import type { CollectorClient } from "./client.ts";
+import { inShard, type Shard } from "./shard.ts";
 import {
   createDailyCollector,
   FIRST_HISTORY_DAYS,
@@ -163,6 +164,30 @@ export const JOBS: Readonly<Record<CollectionJob, JobSpec>> = {
     },
   },
 };
+
+/** The stocks of one run: this collector's part of the day's targets. */
+export interface RunTargets {
+  /** The stocks this run collects, sorted. */
+  readonly targets: string[];
+  /** How many stocks the day's run collects over every shard (`targets.length` unsharded). */
+  readonly total: number;
+}
+
+/**
+ * The stocks a run of `job` on `tradeDate` collects: the job's targets plus `codes`, and of those
+ * the ones of `shard` when several collectors split them (`collect --shard`, `ARCHIVIST_SHARD`).
+ * The one place a shard narrows the targets, for every job of the table.
+ */
+export async function jobTargets(
+  archivist: Archivist,
+  job: CollectionJob,
+  tradeDate: string,
+  codes: readonly string[],
+  shard?: Shard,
+): Promise<RunTargets> {
+  const all = await JOBS[job].targets(archivist, tradeDate, codes);
+  return { targets: all.filter((code) => inShard(code, shard)), total: all.length };
+}
 
 /**
  * Why runs of `jobs` have nothing to collect, and how to give them something, e.g. "nothing to

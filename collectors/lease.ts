@@ -12,11 +12,17 @@ import process from "node:process";
 import type { Archivist } from "../db/archivist.ts";
 import { getLogger } from "../src/log.ts";
 import { abortableSleep } from "../src/time.ts";
+import { type Shard, shardLabel } from "./shard.ts";
 
 const log = getLogger("collect", "lease");
 
-/** Name of the lease every collection takes. */
+/** Name of the lease every collection takes (a shard's collections: one per shard). */
 export const COLLECTION_LEASE = "collection";
+
+/** The lease of `shard`'s collections: shards collect at once, a shard's twins do not. */
+export function collectionLeaseName(shard?: Shard): string {
+  return shard ? `${COLLECTION_LEASE}:${shardLabel(shard)}` : COLLECTION_LEASE;
+}
 
 /** Why a run that could not take the lease is skipped. */
 export const LEASE_BUSY_REASON = "another collection is running";
@@ -46,14 +52,17 @@ export const DEFAULT_LEASE: Required<LeaseOptions> = {
 export class CollectionLease implements AsyncDisposable {
   /** This holder's unique id (host, pid and a random part). */
   readonly holder: string;
+  /** The lease's name ({@link collectionLeaseName}). */
+  readonly name: string;
   readonly #archivist: Archivist;
   readonly #timer: ReturnType<typeof setInterval>;
   #renewal: Promise<void> = Promise.resolve();
   #lost = false;
 
-  constructor(archivist: Archivist, holder: string, ttlMs: number) {
+  constructor(archivist: Archivist, holder: string, ttlMs: number, name = COLLECTION_LEASE) {
     this.#archivist = archivist;
     this.holder = holder;
+    this.name = name;
     this.#timer = setInterval(() => {
       this.#renewal = this.#renew(ttlMs);
     }, Math.max(10, Math.floor(ttlMs / 3)));
@@ -66,7 +75,7 @@ export class CollectionLease implements AsyncDisposable {
 
   async #renew(ttlMs: number): Promise<void> {
     try {
-      if (!await this.#archivist.renewLease(COLLECTION_LEASE, this.holder, ttlMs)) {
+      if (!await this.#archivist.renewLease(this.name, this.holder, ttlMs)) {
         this.#lost = true;
         log.error("Lost the collection lease to another process; stopping this collection");
       }
@@ -79,7 +88,7 @@ export class CollectionLease implements AsyncDisposable {
   async release(): Promise<void> {
     clearInterval(this.#timer);
     await this.#renewal;
-    await this.#archivist.releaseLease(COLLECTION_LEASE, this.holder);
+    await this.#archivist.releaseLease(this.name, this.holder);
   }
 
   /** Same as {@link release}. */
@@ -115,27 +124,30 @@ export function holderIsGone(holder: string): boolean {
 }
 
 /**
- * Takes the collection lease, waiting up to `waitMs` for another holder; null when it stayed
- * taken, or when `signal` aborts meanwhile (the process is stopping). A holder on this machine
- * whose process is gone is taken over at once, whatever the wait. On success, runs left `running`
- * by a process that died are marked failed.
+ * Takes the collection lease (of `shard`, when given), waiting up to `waitMs` for another holder;
+ * null when it stayed taken, or when `signal` aborts meanwhile (the process is stopping). A holder
+ * on this machine whose process is gone is taken over at once, whatever the wait. On success, runs
+ * of the same shard left `running` by a process that died are marked failed.
  */
 export async function acquireCollectionLease(
   archivist: Archivist,
   options: LeaseOptions = {},
   signal?: AbortSignal,
+  shard?: Shard,
 ): Promise<CollectionLease | null> {
+  const name = collectionLeaseName(shard);
   const { ttlMs, waitMs, pollMs } = { ...DEFAULT_LEASE, ...options };
   const holder = newHolder();
   const deadline = Date.now() + waitMs;
   let waiting = false;
-  while (!await archivist.acquireLease(COLLECTION_LEASE, holder, ttlMs)) {
-    const current = await archivist.leaseHolder(COLLECTION_LEASE);
+  while (!await archivist.acquireLease(name, holder, ttlMs)) {
+    const current = await archivist.leaseHolder(name);
     if (current && holderIsGone(current)) {
-      log.warning("The collection lease is held by {holder}, a process that is gone; taking it", {
+      log.warning("The {lease} lease is held by {holder}, a process that is gone; taking it", {
+        lease: name,
         holder: current,
       });
-      if (await archivist.takeOverLease(COLLECTION_LEASE, current, holder, ttlMs)) break;
+      if (await archivist.takeOverLease(name, current, holder, ttlMs)) break;
       continue;
     }
     const left = deadline - Date.now();
@@ -148,11 +160,11 @@ export async function acquireCollectionLease(
     }
     if (!await abortableSleep(Math.min(pollMs, left), signal)) return null;
   }
-  const interrupted = await archivist.markInterruptedRuns();
+  const interrupted = await archivist.markInterruptedRuns(shard ? shardLabel(shard) : null);
   if (interrupted > 0) {
     log.warning("Marked {count} run(s) left running by a process that ended as failed", {
       count: interrupted,
     });
   }
-  return new CollectionLease(archivist, holder, ttlMs);
+  return new CollectionLease(archivist, holder, ttlMs, name);
 }

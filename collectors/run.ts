@@ -26,7 +26,7 @@ import { kstDate, kstIso, kstTime } from "../src/time.ts";
 import { CalendarRefresher } from "./calendar.ts";
 import type { CollectorClient } from "./client.ts";
 import { isReady, readyKst } from "./dates.ts";
-import { type JobContext, JOBS, noTargetsReason } from "./jobs.ts";
+import { type JobContext, JOBS, jobTargets, noTargetsReason } from "./jobs.ts";
 import {
   acquireCollectionLease,
   type CollectionLease,
@@ -35,6 +35,7 @@ import {
   type LeaseOptions,
 } from "./lease.ts";
 import { forEachConcurrent } from "./pool.ts";
+import { type Shard, shardLabel } from "./shard.ts";
 import { DayNotFinalError, type StockResult } from "./stock_result.ts";
 
 const log = getLogger("collect");
@@ -138,6 +139,8 @@ export interface CollectorDeps {
   readonly calendar?: CalendarRefresher;
   /** Aborted when the process is stopping: runs finish the stocks in flight and stop. */
   readonly signal?: AbortSignal;
+  /** This collector's part of the targets when several split them (a request may name its own). */
+  readonly shard?: Shard;
 }
 
 /** One run to make. */
@@ -150,6 +153,8 @@ export interface RunRequest {
   readonly codes?: readonly string[];
   /** Ask KIS again for stocks whose data of the day is already stored (corrections). */
   readonly refetch?: boolean;
+  /** Only the targets of this part, when several collectors split them. */
+  readonly shard?: Shard;
 }
 
 const directScope: RunScope = (_run, work) => work();
@@ -174,9 +179,10 @@ async function recordNoCollection(
 ): Promise<RunReport> {
   const { archivist } = deps;
   const { job, tradeDate, trigger } = request;
+  const shard = request.shard && shardLabel(request.shard);
   const runId = status === "skipped"
-    ? await archivist.recordSkippedRun({ job, tradeDate, trigger }, reason)
-    : await archivist.startRun({ job, tradeDate, trigger, stocksTotal: 0 });
+    ? await archivist.recordSkippedRun({ job, tradeDate, trigger, shard }, reason)
+    : await archivist.startRun({ job, tradeDate, trigger, stocksTotal: 0, shard });
   if (status === "failed") {
     await archivist.finishRun(runId, {
       status,
@@ -217,7 +223,7 @@ async function recordNoCollection(
   return report;
 }
 
-/** The context of a day's run, or why it cannot collect now. */
+/** The targets of `request`, or why it cannot collect now. */
 async function checkDay(
   deps: CollectorDeps,
   request: RunRequest,
@@ -243,8 +249,15 @@ async function checkDay(
   }
   const unavailable = JOBS[job].unavailable(client, tradeDate, today);
   if (unavailable) return skip(`${job} of ${tradeDate} unavailable: ${unavailable}`);
-  const targets = await JOBS[job].targets(archivist, tradeDate, request.codes ?? []);
-  if (targets.length === 0) return skip(noTargetsReason([job]));
+  const { targets, total } = await jobTargets(
+    archivist,
+    job,
+    tradeDate,
+    request.codes ?? [],
+    request.shard,
+  );
+  // A shard none of whose stocks the day has still collects its part whole: nothing.
+  if (total === 0) return skip(noTargetsReason([job]));
   return { targets };
 }
 
@@ -254,7 +267,8 @@ async function checkDay(
  * collection keeps the lease past the wait; otherwise collects every target. A date after today
  * is a caller's mistake: it throws a RangeError and records nothing.
  */
-export async function runCollection(deps: CollectorDeps, request: RunRequest): Promise<RunReport> {
+export async function runCollection(deps: CollectorDeps, asked: RunRequest): Promise<RunReport> {
+  const request = { ...asked, shard: asked.shard ?? deps.shard };
   const now = (deps.now ?? (() => new Date()))();
   const calendar = deps.calendar ?? new CalendarRefresher(deps.archivist, deps.client);
   try {
@@ -269,7 +283,12 @@ export async function runCollection(deps: CollectorDeps, request: RunRequest): P
   }
   const day = await checkDay(deps, request, now);
   if ("skip" in day) return await recordNoCollection(deps, request, day.skip);
-  const lease = await acquireCollectionLease(deps.archivist, deps.lease, deps.signal);
+  const lease = await acquireCollectionLease(
+    deps.archivist,
+    deps.lease,
+    deps.signal,
+    request.shard,
+  );
   if (!lease) {
     return await recordNoCollection(deps, request, {
       reason: deps.signal?.aborted ? LEASE_STOPPED_REASON : LEASE_BUSY_REASON,
@@ -290,15 +309,22 @@ export async function runCollection(deps: CollectorDeps, request: RunRequest): P
  */
 export async function runHoldingLease(
   deps: CollectorDeps,
-  request: RunRequest,
+  asked: RunRequest,
   lease: CollectionLease,
 ): Promise<RunReport> {
+  const request = { ...asked, shard: asked.shard ?? deps.shard };
   const day = await checkDay(deps, request, (deps.now ?? (() => new Date()))());
   if ("skip" in day) return await recordNoCollection(deps, request, day.skip);
   const { archivist } = deps;
   const { job, tradeDate, trigger } = request;
   const { targets } = day;
-  const runId = await archivist.startRun({ job, tradeDate, trigger, stocksTotal: targets.length });
+  const runId = await archivist.startRun({
+    job,
+    tradeDate,
+    trigger,
+    stocksTotal: targets.length,
+    shard: request.shard && shardLabel(request.shard),
+  });
   const run: RunInfo = { runId, job, tradeDate, trigger, stocksTotal: targets.length };
   const tally: Tally = { stocksDone: 0, stocksFailed: 0, rowsWritten: 0, kisCalls: 0 };
   return await (deps.runScope ?? directScope)(run, async () => {
@@ -382,6 +408,9 @@ async function collectStocks(
   let stocksDone = 0;
   const failures: { stockCode: string; error: string }[] = [];
   const notes: StockNote[] = [];
+  if (targets.length === 0 && request.shard) {
+    notes.push({ stockCode: "*", note: `no target falls in shard ${shardLabel(request.shard)}` });
+  }
   const held: { stockCode: string; result: StockResult }[] = [];
   let lastBarTime = 0;
   let stop: Stop | undefined;

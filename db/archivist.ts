@@ -17,6 +17,7 @@ import {
   type CollectionRunReport,
   finishRunIn,
   lastRuns,
+  lastShardRuns,
   listRuns,
   markInterruptedRunsIn,
   recordRunFailureIn,
@@ -53,7 +54,17 @@ import {
 } from "./dashboard_reads.ts";
 import type { DecisionEntry, RejectionEntry, WatchlistEntry } from "./entries.ts";
 import { type EntryFilter, listEntries } from "./entry_listing.ts";
-import { DECISIONS, logEntriesIn, type LoggedEntries, REJECTIONS } from "./entry_log.ts";
+import type { DialectName, SqlDialect } from "./dialect.ts";
+import { copyArchive, type CopyObserver, type CopyReport } from "./copy.ts";
+import { databaseBytes } from "./database_size.ts";
+import {
+  DECISIONS,
+  type EntryRequest,
+  entryRequestsInOneStatement,
+  logEntryRequestsIn,
+  type LoggedEntries,
+  REJECTIONS,
+} from "./entry_log.ts";
 import {
   ArchiveBusyError,
   ArchiveInputError,
@@ -67,6 +78,7 @@ import {
   DEFAULT_LOCK_TIMEOUT_MS,
   GroupCommit,
   type GroupCommitStats,
+  type WriteBatch,
   WriteLockTimeoutError,
 } from "./group_commit.ts";
 import type { IdempotencyOptions } from "./idempotency.ts";
@@ -77,15 +89,8 @@ import {
   renewLeaseIn,
   takeOverLeaseIn,
 } from "./lease.ts";
-import { calendarFetchedAt, MarketCalendar, saveMarketCalendarIn } from "./market_calendar.ts";
-import { waitWhileBusy } from "./lock_wait.ts";
-import {
-  appliedMigrations,
-  migrateToLatest,
-  type MigrationOutcome,
-  MIGRATIONS,
-  SCHEMA_VERSION,
-} from "./migrations.ts";
+import { calendarFetchedAt, type MarketCalendar, saveMarketCalendarIn } from "./market_calendar.ts";
+import { type MigrationOutcome, SCHEMA_VERSION } from "./migrations.ts";
 import {
   minuteBars,
   stocksWithMinuteBars,
@@ -139,16 +144,9 @@ import type {
   StockMinutePriceRow,
   WatchlistRow,
 } from "./schema.ts";
-import { openKysely, type StatementRunner, WalSync } from "./sqlite.ts";
-import { isBusyError, type SqliteFault, sqliteFault } from "./sqlite_errors.ts";
-import {
-  ArchiveFileError,
-  inspectArchive,
-  markArchive,
-  openFailure,
-  prepareArchiveFile,
-  RESTORE_COMMAND,
-} from "./sqlite_file.ts";
+import { openDatabase, type OpenDatabaseOptions, type OpenedDatabase } from "./open.ts";
+import type { SqliteFault } from "./sqlite_errors.ts";
+import { RESTORE_COMMAND } from "./sqlite_file.ts";
 import {
   collectionTargets,
   removeFromWatchlistIn,
@@ -178,6 +176,7 @@ export type {
   EntryBrowsePage,
   StockDayRecord,
 } from "./dashboard_reads.ts";
+export type { CopyObserver, CopyReport, TableCopy } from "./copy.ts";
 export type { EntryFilter } from "./entry_listing.ts";
 export type { LoggedEntries } from "./entry_log.ts";
 export type { IdempotencyOptions } from "./idempotency.ts";
@@ -261,6 +260,8 @@ export interface ArchiveObserver {
 
 /** Options of {@link Archivist.open}. */
 export interface ArchivistOptions {
+  /** PostgreSQL only: connections in the pool (default 10). */
+  readonly poolSize?: number;
   /** The clock, for receipt times and trade dates (tests pin it). */
   readonly now?: () => Date;
   /** When a write resolves; default {@link DEFAULT_SYNC_MODE}. */
@@ -288,101 +289,115 @@ function checkThreshold(operation: string, thresholdPct = DEFAULT_REGRET_THRESHO
   return thresholdPct;
 }
 
+/** A write that joins a batch: it runs with the other items of its batch in the same group. */
+interface BatchItem<T> {
+  readonly join: (commits: GroupCommit<Database>) => Promise<T>;
+}
+
+function batchItem<Item, T>(batch: WriteBatch<Database, Item, T>, item: Item): BatchItem<T> {
+  return { join: (commits) => commits.runBatched(batch, item) };
+}
+
+/** Times a write that lost a deadlock or serialization conflict to another process is retried. */
+const CONFLICT_RETRIES = 5;
+
 /**
- * The archive over one SQLite file. Open it with {@link Archivist.open}; close it with
- * {@link Archivist.close} (or `await using`).
+ * The archive over one SQLite file or one PostgreSQL database. Open it with
+ * {@link Archivist.open}; close it with {@link Archivist.close} (or `await using`).
  */
 export class Archivist implements AsyncDisposable {
-  /** The database file. */
+  /** The database: its file, or its PostgreSQL URL without the password. */
   readonly path: string;
+  /** The backend: `sqlite` or `postgres`. */
+  readonly dialect: DialectName;
   /** What opening did to the schema. */
   readonly migration: MigrationOutcome;
   /** The file cannot be written by this process: every write is refused, reads work. */
   readonly readOnly: boolean;
-  /** When writes resolve. */
+  /**
+   * When writes resolve: as asked on SQLite; on PostgreSQL as the server's `synchronous_commit`
+   * makes a COMMIT durable (`normal` when it is `off`).
+   */
   readonly sync: SyncMode;
   readonly #db: Kysely<Database>;
+  /** The writes, committed in groups (several at once on PostgreSQL). */
   readonly #commits: GroupCommit<Database>;
-  readonly #wal: WalSync | undefined;
-  readonly #run: StatementRunner;
+  readonly #sql: SqlDialect;
+  readonly #fault: (error: unknown) => SqliteFault | undefined;
+  readonly #release: () => void;
+  readonly #lockTimeoutMs: number;
   readonly #now: () => Date;
   readonly #calendar: MarketCalendar;
+  /** Decisions of requests committing together share their statements. */
+  readonly #decisions: WriteBatch<Database, EntryRequest<DecisionEntry>, LoggedEntries>;
+  /** Rejections of requests committing together share their statements. */
+  readonly #rejections: WriteBatch<Database, EntryRequest<RejectionEntry>, LoggedEntries>;
   readonly #observers = new Set<ArchiveObserver>();
   #failedWrites = 0;
   #writeStatus: WriteStatus = { status: "ok" };
 
-  private constructor(
-    path: string,
-    opened: ReturnType<typeof openKysely<Database>>,
-    migration: MigrationOutcome,
-    calendar: MarketCalendar,
-    readOnly: boolean,
-    options: ArchivistOptions,
-  ) {
-    this.path = path;
-    this.readOnly = readOnly;
+  private constructor(opened: OpenedDatabase, options: ArchivistOptions) {
+    this.path = opened.location;
+    this.dialect = opened.dialect.name;
+    this.readOnly = opened.readOnly;
+    this.sync = opened.sync;
     this.#db = opened.db;
-    this.#run = opened.sqlite.runInTransaction;
-    this.sync = options.sync ?? DEFAULT_SYNC_MODE;
-    const durable = this.sync === "full" && path !== ":memory:";
-    this.#wal = durable && !options.persist ? new WalSync(path) : undefined;
-    const wal = this.#wal;
+    this.#sql = opened.dialect;
+    this.#fault = opened.fault;
+    this.#release = opened.release;
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     this.#commits = new GroupCommit(opened.db, {
-      persist: durable ? options.persist ?? (() => wal!.sync()) : undefined,
-      isBusy: isBusyError,
-      lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      ...opened.commit,
       onCommit: (writes) => this.#observers.forEach((o) => o.commit?.(writes)),
-      execute: (statement) => opened.sqlite.connection.exec(statement),
     });
-    this.migration = migration;
-    this.#calendar = calendar;
+    this.migration = opened.migration;
+    this.#calendar = opened.calendar;
     this.#now = options.now ?? (() => new Date());
+    this.#decisions = {
+      run: (trx, requests) =>
+        logEntryRequestsIn(trx, this.#sql, DECISIONS, requests, this.#calendar, this.#now),
+      oneStatement: entryRequestsInOneStatement,
+    };
+    this.#rejections = {
+      run: (trx, requests) =>
+        logEntryRequestsIn(trx, this.#sql, REJECTIONS, requests, this.#calendar, this.#now),
+      oneStatement: entryRequestsInOneStatement,
+    };
   }
 
   /**
-   * Opens (creating when missing) the archive at `path` and migrates it to the latest schema.
-   * Throws `ArchiveFileError` for a path that cannot hold the archive, a file of another
-   * application or a damaged one (`ArchiveCorruptError`), and `SchemaTooNewError` when the file
-   * was written by a newer Archivist. A file this process cannot write opens read-only.
+   * Opens the archive `location` names (a SQLite file, created when missing, or a `postgres://`
+   * URL) and migrates it to the latest schema. Throws `ArchiveLocationError` for a location that
+   * is neither; `ArchiveFileError` for a path that cannot hold the archive, a file of another
+   * application or a damaged one (`ArchiveCorruptError`); `ArchiveUnreachableError` for a server
+   * that cannot be reached or refuses the login; `SchemaTooNewError` when the database was
+   * written by a newer Archivist. A file this process cannot write opens read-only.
    */
-  static async open(path: string, options: ArchivistOptions = {}): Promise<Archivist> {
-    const file = await prepareArchiveFile(path);
-    const identity = inspectArchive(path, file);
-    let archivist: Archivist | undefined;
-    let opened: ReturnType<typeof openKysely<Database>>;
-    try {
-      opened = openKysely<Database>(path, {
-        readOnly: file.readOnly,
-        onError: (error) => {
-          if (archivist) archivist.#noticeFault(error);
-        },
-      });
-    } catch (error) {
-      throw openFailure(path, error);
-    }
-    const { db, sqlite } = opened;
-    try {
-      const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-      const migration = file.readOnly
-        ? await checkReadOnlySchema(db, path)
-        : await waitWhileBusy(async () => {
-          const outcome = await migrateToLatest(db as Kysely<unknown>, path);
-          if (identity.unmarked) markArchive(sqlite.connection);
-          return outcome;
-        }, lockTimeoutMs);
-      archivist = new Archivist(
-        path,
-        opened,
-        migration,
-        await MarketCalendar.load(db, options.sessions ?? new SessionRules()),
-        file.readOnly,
-        options,
+  static async open(location: string, options: ArchivistOptions = {}): Promise<Archivist> {
+    // Errors met while opening come before the Archivist that notices them.
+    const noticing: { archivist?: Archivist } = {};
+    const opening: OpenDatabaseOptions = {
+      sync: options.sync ?? DEFAULT_SYNC_MODE,
+      lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      sessions: options.sessions ?? new SessionRules(),
+      persist: options.persist,
+      poolSize: options.poolSize,
+      onError: (error) => {
+        const archivist = noticing.archivist;
+        if (archivist) archivist.#noticeFault(error);
+      },
+    };
+    const opened = await openDatabase(location, opening);
+    if (opening.sync === "full" && opened.sync === "normal") {
+      log.warning(
+        "ARCHIVIST_SYNC={asked}, but the PostgreSQL server acknowledges commits with " +
+          "synchronous_commit = off: an acknowledged write survives this process, not a crash " +
+          "of the server. Set synchronous_commit = on for the database or role to make it full.",
+        { asked: opening.sync },
       );
-      return archivist;
-    } catch (error) {
-      await db.destroy();
-      throw openFailure(path, error);
     }
+    noticing.archivist = new Archivist(opened, options);
+    return noticing.archivist;
   }
 
   /** Writes that failed since the archive was opened (refused input is not counted). */
@@ -409,7 +424,7 @@ export class Archivist implements AsyncDisposable {
   /** Closes the database after the writes in flight have committed. */
   async close(): Promise<void> {
     await this.#commits.idle();
-    this.#wal?.close();
+    this.#release();
     await this.#db.destroy();
   }
 
@@ -420,7 +435,7 @@ export class Archivist implements AsyncDisposable {
 
   /** Records a fault of the file met by any statement (a read too): a damage stops writes. */
   #noticeFault(error: unknown): void {
-    const fault = sqliteFault(error);
+    const fault = this.#fault(error);
     if (fault === "corrupt") this.#failing("corrupt", error);
   }
 
@@ -469,7 +484,7 @@ export class Archivist implements AsyncDisposable {
   async #write<T>(
     operation: string,
     context: Record<string, unknown>,
-    work: (trx: Transaction<Database>) => Promise<T>,
+    work: ((trx: Transaction<Database>) => Promise<T>) | BatchItem<T>,
   ): Promise<T> {
     const refusal = this.#refusal(operation);
     if (refusal) {
@@ -478,7 +493,7 @@ export class Archivist implements AsyncDisposable {
     }
     let value: T;
     try {
-      value = await this.#commits.run(work);
+      value = await this.#runInGroup(operation, work);
     } catch (error) {
       if (error instanceof ArchiveInputError || error instanceof IdempotencyConflictError) {
         log.warning("{operation} refused: {error}", { operation, ...context, error });
@@ -502,13 +517,41 @@ export class Archivist implements AsyncDisposable {
         });
         throw new ArchiveNotSyncedError(operation, error.value, error.cause);
       }
-      const fault = sqliteFault(error);
-      if (fault && fault !== "busy") this.#failing(fault, error);
+      const fault = this.#fault(error);
+      if (fault === "busy") {
+        // PostgreSQL: a lock another session held past the lock timeout (lock_timeout).
+        log.warning("{operation} gave up waiting for a lock after {waitedMs} ms", {
+          operation,
+          ...context,
+          waitedMs: this.#lockTimeoutMs,
+        });
+        throw new ArchiveBusyError(operation, this.#lockTimeoutMs, { cause: error });
+      }
+      if (fault) this.#failing(fault, error);
       log.error("{operation} failed: {error}", { operation, ...context, error });
       throw new ArchiveWriteError(operation, (error as Error).message, { cause: error });
     }
     this.#recovered();
     return value;
+  }
+
+  /**
+   * Runs `work` in the next write group. A write that lost a deadlock (or a serialization
+   * conflict) to another process runs again, whole, in a later group.
+   */
+  async #runInGroup<T>(
+    operation: string,
+    work: ((trx: Transaction<Database>) => Promise<T>) | BatchItem<T>,
+  ): Promise<T> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        const commits = this.#commits;
+        return await (typeof work === "function" ? commits.run(work) : work.join(commits));
+      } catch (error) {
+        if (attempt > CONFLICT_RETRIES || !this.#sql.isTransientConflict(error)) throw error;
+        log.info("{operation} conflicted with another writer; retrying", { operation });
+      }
+    }
   }
 
   // ── Health ────────────────────────────────────────────────────────────────────────────────
@@ -630,8 +673,7 @@ export class Archivist implements AsyncDisposable {
     return this.#write(
       "logDecisions",
       { entries: entries.length },
-      (trx) =>
-        logEntriesIn(trx, this.#run, DECISIONS, entries, idempotency, this.#calendar, this.#now),
+      batchItem(this.#decisions, { entries, idempotency }),
     );
   }
 
@@ -643,8 +685,7 @@ export class Archivist implements AsyncDisposable {
     return this.#write(
       "logRejections",
       { entries: entries.length },
-      (trx) =>
-        logEntriesIn(trx, this.#run, REJECTIONS, entries, idempotency, this.#calendar, this.#now),
+      batchItem(this.#rejections, { entries, idempotency }),
     );
   }
 
@@ -677,7 +718,7 @@ export class Archivist implements AsyncDisposable {
     const stocks = new Set(bars.map((b) => b.stock_code));
     return this.#write("upsertMinuteBars", { bars: bars.length, stocks: stocks.size }, (trx) => {
       bars.forEach(validateMinuteBar);
-      return upsertMinuteBarsIn(trx, bars);
+      return upsertMinuteBarsIn(trx, this.dialect, bars);
     });
   }
 
@@ -709,7 +750,11 @@ export class Archivist implements AsyncDisposable {
 
   /** The calendar and clock outcomes are computed with. */
   get #outcomeContext(): OutcomeContext {
-    return { isTradingDay: (date) => this.#calendar.isTradingDay(date), now: this.#now };
+    return {
+      isTradingDay: (date) => this.#calendar.isTradingDay(date),
+      now: this.#now,
+      dialect: this.dialect,
+    };
   }
 
   /**
@@ -773,7 +818,9 @@ export class Archivist implements AsyncDisposable {
    * refuses writes (read-only, damaged) is read as stored: entries without a row read as pending.
    */
   async refreshOutcomes(): Promise<number> {
-    if (this.#refusal("refreshOutcomes") || !await outcomesBehind(this.#db)) return 0;
+    if (this.#refusal("refreshOutcomes") || !await outcomesBehind(this.#db, this.dialect)) {
+      return 0;
+    }
     return await this.#write(
       "refreshOutcomes",
       {},
@@ -949,9 +996,16 @@ export class Archivist implements AsyncDisposable {
     return runId;
   }
 
-  /** Marks runs left `running` by a process that died as failed (call while holding the lease). */
-  markInterruptedRuns(): Promise<number> {
-    return this.#write("markInterruptedRuns", {}, (trx) => markInterruptedRunsIn(trx, this.#now));
+  /**
+   * Marks runs of `shard` (default: unsharded runs) left `running` by a process that died as
+   * failed (call while holding that shard's lease).
+   */
+  markInterruptedRuns(shard: string | null = null): Promise<number> {
+    return this.#write(
+      "markInterruptedRuns",
+      { shard },
+      (trx) => markInterruptedRunsIn(trx, this.#now, shard),
+    );
   }
 
   /** Recent runs, newest first, with their failed stocks. */
@@ -964,6 +1018,11 @@ export class Archivist implements AsyncDisposable {
   /** The latest run of each job. */
   lastRuns(): Promise<Partial<Record<CollectionJob, CollectionRunRow>>> {
     return lastRuns(this.#db);
+  }
+
+  /** The latest run of each job on each shard (`collect --shard`), by job then shard. */
+  lastShardRuns(): Promise<CollectionRunRow[]> {
+    return lastShardRuns(this.#db);
   }
 
   /** Stored runs by job and status, each job's latest finished run and its last success. */
@@ -1007,7 +1066,7 @@ export class Archivist implements AsyncDisposable {
     return this.#write(
       "acquireLease",
       { name, holder },
-      (trx) => acquireLeaseIn(trx, name, holder, ttlMs),
+      (trx) => acquireLeaseIn(trx, this.#sql, name, holder, ttlMs),
     );
   }
 
@@ -1016,7 +1075,7 @@ export class Archivist implements AsyncDisposable {
     return this.#write(
       "renewLease",
       { name, holder },
-      (trx) => renewLeaseIn(trx, name, holder, ttlMs),
+      (trx) => renewLeaseIn(trx, this.#sql, name, holder, ttlMs),
     );
   }
 
@@ -1030,7 +1089,7 @@ export class Archivist implements AsyncDisposable {
     return this.#write(
       "takeOverLease",
       { name, gone, holder },
-      (trx) => takeOverLeaseIn(trx, name, gone, holder, ttlMs),
+      (trx) => takeOverLeaseIn(trx, this.#sql, name, gone, holder, ttlMs),
     );
   }
 
@@ -1043,7 +1102,30 @@ export class Archivist implements AsyncDisposable {
     );
   }
 
+  // ── Copy between backends ─────────────────────────────────────────────────────────────────
+
+  /**
+   * Copies every table into `target` (another archive, typically on the other backend), resuming
+   * where the target's rows end, then verifies each table by row count and checksum.
+   */
+  copyTo(target: Archivist, observer?: CopyObserver): Promise<CopyReport> {
+    return copyArchive(
+      { db: this.#db, dialect: this.dialect },
+      {
+        db: target.#db,
+        dialect: target.dialect,
+        write: (work) => target.#write("copy", {}, work),
+      },
+      observer,
+    );
+  }
+
   // ── Reads for the dashboard ───────────────────────────────────────────────────────────────
+
+  /** Bytes the archive takes (the file and its log, or the PostgreSQL database); null in memory. */
+  databaseBytes(): Promise<number | null> {
+    return databaseBytes(this.#db, this.dialect, this.path);
+  }
 
   /** Row counts of the archive's tables (minute bars aside). */
   archiveCounts(): Promise<ArchiveCounts> {
@@ -1123,21 +1205,4 @@ export class Archivist implements AsyncDisposable {
   barDays(stockCode: string, tradeDate?: string): Promise<BarDays> {
     return barDays(this.#db, stockCode, tradeDate);
   }
-}
-
-/** The schema of a file opened read-only: it cannot be migrated, so it must be current. */
-async function checkReadOnlySchema(
-  db: Kysely<Database>,
-  path: string,
-): Promise<MigrationOutcome> {
-  const applied = await appliedMigrations(db as Kysely<unknown>);
-  const missing = Object.keys(MIGRATIONS).filter((name) => !applied.includes(name));
-  if (missing.length > 0) {
-    throw new ArchiveFileError(
-      path,
-      `is read-only for this process and needs schema migrations (${missing.join(", ")})`,
-      "Make the file and its folder writable and run `deno task migrate`.",
-    );
-  }
-  return { applied: [], schemaVersion: SCHEMA_VERSION };
 }

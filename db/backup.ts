@@ -2,13 +2,15 @@
  * Backups of the archive: a consistent copy taken while the service runs (SQLite's online backup
  * API, in a worker), checked with `PRAGMA integrity_check` before it is renamed into place, one
  * private file (0600) per backup named after the KST time it was taken, and a retention that keeps
- * the newest N.
+ * the newest N. A SQLite archive only: a PostgreSQL one is backed up with the server's tools
+ * ({@link serverBackupAdvice}).
  *
  * @module
  */
 import { basename, join } from "node:path";
 import { kstIso } from "../src/time.ts";
 import type { BackupAnswer, BackupJob } from "./backup_worker.ts";
+import { describeLocation, parseArchiveLocation } from "./dialect.ts";
 import { pathExists } from "./sqlite_file.ts";
 
 /** A backup failed; nothing was put in the backup folder. */
@@ -17,6 +19,20 @@ export class BackupError extends Error {
     super(message, options);
     this.name = "BackupError";
   }
+}
+
+/**
+ * Why Archivist does not copy the archive at `location` (`ARCHIVIST_DB`) itself, with what to use
+ * instead, when it is a PostgreSQL database; undefined for a SQLite file.
+ */
+export function serverBackupAdvice(location: string): string | undefined {
+  const where = parseArchiveLocation(location);
+  if (where.dialect === "sqlite") return undefined;
+  return `ARCHIVIST_DB is a PostgreSQL database (${describeLocation(where)}): back it up with ` +
+    'the server\'s tools, e.g. `pg_dump --format=custom --file=archivist.dump "$ARCHIVIST_DB"` ' +
+    'and `pg_restore --clean --if-exists --dbname="$ARCHIVIST_DB" archivist.dump`, or the ' +
+    "server's continuous archiving (docs/postgres.md); deno task backup and restore copy SQLite " +
+    "files only";
 }
 
 /** A backup that was taken. */

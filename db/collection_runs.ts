@@ -15,6 +15,8 @@ export interface RunStart {
   readonly tradeDate: string;
   readonly trigger: RunTrigger;
   readonly stocksTotal: number;
+  /** The part `i/n` of the targets, when several collectors split them. */
+  readonly shard?: string | null;
 }
 
 /** How a collection run ended. */
@@ -26,6 +28,27 @@ export interface RunOutcome {
   readonly rowsWritten: number;
   readonly kisCalls: number;
 }
+
+/**
+ * The columns of a run, listed rather than `*`: PostgreSQL's table also has `rowid`, standing in
+ * for SQLite's implicit one (insertion order), which is not part of a run.
+ */
+export const RUN_COLUMNS = [
+  "run_id",
+  "job",
+  "trade_date",
+  "status",
+  "reason",
+  "trigger",
+  "started_at",
+  "finished_at",
+  "stocks_total",
+  "stocks_done",
+  "stocks_failed",
+  "rows_written",
+  "kis_calls",
+  "shard",
+] as const satisfies readonly (keyof CollectionRunRow)[];
 
 /** A collection run with the stocks that failed in it. */
 export interface CollectionRunReport extends CollectionRunRow {
@@ -49,6 +72,7 @@ export async function startRunIn(
     started_at: now().toISOString(),
     finished_at: null,
     stocks_total: start.stocksTotal,
+    shard: start.shard ?? null,
   }).execute();
   return runId;
 }
@@ -103,16 +127,21 @@ export async function finishRunIn(
   }
 }
 
-/** Marks every run still `running` as failed inside `trx`; returns how many there were. */
+/**
+ * Marks every run of `shard` (null: unsharded runs) still `running` as failed inside `trx`;
+ * returns how many there were. Another shard's runs belong to another host's lease.
+ */
 export async function markInterruptedRunsIn(
   trx: Transaction<Database>,
   now: () => Date,
+  shard: string | null,
 ): Promise<number> {
   const result = await trx.updateTable("collection_run").set({
     status: "failed",
     reason: "interrupted: the process ended before the run finished",
     finished_at: now().toISOString(),
-  }).where("status", "=", "running").executeTakeFirst();
+  }).where("status", "=", "running").where("shard", "is not distinct from", shard)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
@@ -122,7 +151,7 @@ export async function listRuns(
   options: { limit?: number; job?: CollectionJob; tradeDate?: string },
 ): Promise<CollectionRunReport[]> {
   const limit = pageLimit("listRuns", options.limit ?? 50);
-  let query = db.selectFrom("collection_run").selectAll()
+  let query = db.selectFrom("collection_run").select(RUN_COLUMNS)
     .orderBy("started_at", "desc").orderBy(sql`rowid`, "desc").limit(limit);
   if (options.job) query = query.where("job", "=", options.job);
   if (options.tradeDate) query = query.where("trade_date", "=", options.tradeDate);
@@ -149,23 +178,48 @@ export async function lastRuns(
   db: Kysely<Database>,
 ): Promise<Partial<Record<CollectionJob, CollectionRunRow>>> {
   // rowid orders runs by insertion, which breaks ties between equal start instants.
-  const runs = await db.selectFrom("collection_run").selectAll()
+  const runs = await db.selectFrom("collection_run").select(RUN_COLUMNS)
     .where(sql<boolean>`rowid IN (SELECT max(rowid) FROM collection_run GROUP BY job)`)
     .execute();
   return Object.fromEntries(runs.map((r) => [r.job, r]));
 }
 
-/** Of `tradeDates`, those on which `job` has a succeeded run. */
+/** The latest run of each job on each shard, by job then shard (unsharded runs aside). */
+export function lastShardRuns(db: Kysely<Database>): Promise<CollectionRunRow[]> {
+  return db.selectFrom("collection_run").select(RUN_COLUMNS)
+    .where(sql<boolean>`rowid IN (
+      SELECT max(rowid) FROM collection_run WHERE shard IS NOT NULL GROUP BY job, shard)`)
+    .orderBy("job").orderBy("shard").execute();
+}
+
+/**
+ * Of `tradeDates`, those on which `job` collected every target: a succeeded run of all of them,
+ * or succeeded runs of every shard `1/n` … `n/n` of one split (one shard alone is not the day).
+ */
 export async function succeededDates(
   db: Kysely<Database>,
   job: CollectionJob,
   tradeDates: readonly string[],
 ): Promise<Set<string>> {
   if (tradeDates.length === 0) return new Set();
-  const rows = await db.selectFrom("collection_run").select("trade_date").distinct()
+  const rows = await db.selectFrom("collection_run").select(["trade_date", "shard"]).distinct()
     .where("job", "=", job).where("status", "=", "succeeded")
     .where("trade_date", "in", tradeDates).execute();
-  return new Set(rows.map((r) => r.trade_date));
+  const done = new Set<string>();
+  const shardsByDaySplit = new Map<string, Set<string>>();
+  for (const { trade_date, shard } of rows) {
+    if (shard === null) {
+      done.add(trade_date);
+      continue;
+    }
+    const [index, count] = shard.split("/");
+    const key = `${trade_date}|${count}`;
+    let shards = shardsByDaySplit.get(key);
+    if (!shards) shardsByDaySplit.set(key, shards = new Set());
+    shards.add(index);
+    if (shards.size === Number(count)) done.add(trade_date);
+  }
+  return done;
 }
 
 /** What the archive knows about the runs of each job, for `/metrics`. */

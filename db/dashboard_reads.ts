@@ -10,7 +10,7 @@
  */
 import { type Kysely, sql } from "kysely";
 import { addDays, kstDate, kstInstant } from "../src/time.ts";
-import { type CollectionRunReport, withFailures } from "./collection_runs.ts";
+import { type CollectionRunReport, RUN_COLUMNS, withFailures } from "./collection_runs.ts";
 import { type EntryFilter, filteredEntries } from "./entry_listing.ts";
 import type { EntryTable } from "./entry_rows.ts";
 import { ArchiveInputError } from "./errors.ts";
@@ -96,7 +96,10 @@ export async function stockDayRecords(
   const spans = await sql<{ code: string; date: string; first_bar: number | null }>`
     WITH codes(code) AS (VALUES ${sql.join(codes.map((code) => sql`(${code})`))}),
       days(date, day_start) AS (VALUES ${
-    sql.join(dates.map((date) => sql`(${date}, ${kstInstant(date).getTime() / 1000})`))
+    sql.join(
+      // Typed: PostgreSQL reads an untyped parameter in VALUES as text.
+      dates.map((date) => sql`(${date}, CAST(${kstInstant(date).getTime() / 1000} AS BIGINT))`),
+    )
   })
     SELECT code, date,
       (SELECT bar_time FROM stock_minute_price WHERE stock_code = code AND bar_time >= day_start
@@ -133,7 +136,7 @@ export async function latestRunsOfDays(
   if (tradeDates.length === 0) return [];
   const dates = [...tradeDates];
   // rowid orders runs by insertion, which breaks ties between equal start instants.
-  const runs = await db.selectFrom("collection_run").selectAll()
+  const runs = await db.selectFrom("collection_run").select(RUN_COLUMNS)
     .where(sql<boolean>`rowid IN (
       SELECT max(rowid) FROM collection_run
       WHERE status <> 'skipped' AND trade_date IN (${sql.join(dates)})
@@ -185,7 +188,8 @@ export async function browseEntries<Row>(
   let query = filteredEntries(db, operation, table, timeColumn, filter, kind);
   if (filter.stockNameContains) {
     const escaped = filter.stockNameContains.replace(/[\\%_]/g, (c) => `\\${c}`);
-    query = query.where(sql<boolean>`stock_name LIKE ${`%${escaped}%`} ESCAPE '\\'`);
+    // Case-insensitive for ASCII letters on both backends, as SQLite's LIKE is.
+    query = query.where(sql<boolean>`lower(stock_name) LIKE lower(${`%${escaped}%`}) ESCAPE '\\'`);
   }
   if (filter.outcomeStatus) {
     // Both outcome tables share the filtered columns: typed as the decisions'.
@@ -251,11 +255,19 @@ export async function stockNames(
   for (const table of ["llm_decision_ledger", "shadow_radar_log"] as const) {
     const unnamed = missing.filter((code) => !names.has(code));
     if (unnamed.length === 0) break;
-    // SQLite returns the bare column of the row holding max(): the latest name sent.
-    const rows = await db.selectFrom(table as "llm_decision_ledger")
-      .select(["stock_code", "stock_name", (eb) => eb.fn.max("log_id").as("latest")])
-      .where("stock_code", "in", unnamed).where("stock_name", "is not", null)
-      .groupBy("stock_code").execute();
+    // The row of each stock's largest log_id with a name: the latest name sent.
+    const entries = db as unknown as Kysely<Pick<Database, "llm_decision_ledger">>;
+    const rows = await entries.selectFrom(table as "llm_decision_ledger")
+      .select(["stock_code", "stock_name"])
+      .where(
+        "log_id",
+        "in",
+        (eb) =>
+          eb.selectFrom(table as "llm_decision_ledger").select((s) => s.fn.max("log_id").as("m"))
+            .where("stock_code", "in", unnamed).where("stock_name", "is not", null)
+            .groupBy("stock_code"),
+      )
+      .execute();
     for (const row of rows) names.set(row.stock_code, row.stock_name!);
   }
   return names;

@@ -5,18 +5,19 @@
  * @module
  */
 import type { Insertable, Transaction } from "kysely";
+import type { SqlDialect } from "./dialect.ts";
 import type { DecisionEntry, RejectionEntry } from "./entries.ts";
 import {
   decisionRow,
   type EntryStamp,
   type EntryTable,
-  insertEntryRow,
+  insertEntryRows,
   rejectionRow,
+  ROWS_PER_INSERT,
 } from "./entry_rows.ts";
-import { type IdempotencyOptions, rememberResponse, storedResponse } from "./idempotency.ts";
+import { type IdempotencyOptions, rememberResponses, storedResponses } from "./idempotency.ts";
 import type { MarketCalendar } from "./market_calendar.ts";
 import type { Database } from "./schema.ts";
-import type { StatementRunner } from "./sqlite.ts";
 
 /** The stored ids of one logged batch, and whether it was a replay of an earlier request. */
 export interface LoggedEntries {
@@ -69,54 +70,84 @@ function entryKey(
   return total === 1 ? key : `${key}#${index}`;
 }
 
+/** One request to log entries: its entries and, when keyed, its idempotency. */
+export interface EntryRequest<Entry> {
+  readonly entries: readonly Entry[];
+  readonly idempotency?: IdempotencyOptions;
+}
+
 /**
- * Logs `entries` of `kind` inside `trx`, or replays the stored answer of an earlier request with
- * the same `idempotency`. `run` executes the compiled inserts directly, off the query builder.
+ * Whether {@link logEntryRequestsIn} writes `requests` with one statement: none is keyed (a keyed
+ * one is looked up, then its answer stored) and their rows fit one insert.
  */
-export async function logEntriesIn<
+export function entryRequestsInOneStatement(
+  requests: readonly EntryRequest<unknown>[],
+): boolean {
+  return requests.every((request) => !request.idempotency) &&
+    requests.reduce((rows, request) => rows + request.entries.length, 0) <= ROWS_PER_INSERT;
+}
+
+/**
+ * Logs the entries of each of `requests` (of `kind`) inside `trx`, or replays the stored answer
+ * of an earlier request with the same idempotency key; one answer per request, in order. The
+ * requests share their statements (one lock and one lookup for all the keys, the rows inserted
+ * together, one insert of the answers), so requests committing together cost a few statements.
+ * `dialect` runs the inserts (directly on SQLite, off the query builder) and serialises requests
+ * with the same key across processes.
+ */
+export async function logEntryRequestsIn<
   Entry extends { idempotency_key?: string | null; trade_date?: string },
   T extends EntryTable,
 >(
   trx: Transaction<Database>,
-  run: StatementRunner,
+  dialect: SqlDialect,
   kind: EntryKind<Entry, T>,
-  entries: readonly Entry[],
-  idempotency: IdempotencyOptions | undefined,
+  requests: readonly EntryRequest<Entry>[],
   calendar: MarketCalendar,
   now: () => Date,
-): Promise<LoggedEntries> {
-  if (idempotency) {
-    const stored = await storedResponse<Omit<LoggedEntries, "replayed">>(
-      trx,
-      kind.scope,
-      idempotency,
-    );
-    if (stored) return { ...stored, replayed: true };
+): Promise<LoggedEntries[]> {
+  const keyed = requests.flatMap((request) => request.idempotency ? [request.idempotency] : []);
+  // A repeat arriving at another process while the first is uncommitted waits here, then
+  // replays the stored answer instead of failing on the key.
+  await dialect.lockKeys(
+    trx,
+    keyed.map((idempotency) => `idempotency:${kind.scope}:${idempotency.key}`),
+  );
+  const stored = await storedResponses<Omit<LoggedEntries, "replayed">>(trx, kind.scope, keyed);
+  const answers: (LoggedEntries | undefined)[] = [];
+  let k = 0;
+  for (const request of requests) {
+    const replay = request.idempotency ? stored[k++] : undefined;
+    answers.push(replay && { ...replay, replayed: true });
   }
+
   const receivedAt = now();
   const receivedIso = receivedAt.toISOString();
-  const ids: number[] = [];
-  const tradeDates: string[] = [];
-  for (const [index, entry] of entries.entries()) {
-    const at = kind.happenedAt(entry);
-    const instant = at ? new Date(at) : receivedAt;
-    const row = await insertEntryRow(
-      trx,
-      run,
-      kind.table,
-      kind.row(entry, {
-        idempotencyKey: entryKey(entry, index, entries.length, idempotency?.key),
+  const rows = requests.flatMap((request, r) =>
+    answers[r] ? [] : request.entries.map((entry, index) => {
+      const at = kind.happenedAt(entry);
+      const instant = at ? new Date(at) : receivedAt;
+      return kind.row(entry, {
+        idempotencyKey: entryKey(entry, index, request.entries.length, request.idempotency?.key),
         happenedAt: at ? instant.toISOString() : receivedIso,
         receivedAt: receivedIso,
         // Scout's own trade date, when it sends one, as the original meant it.
         tradeDate: entry.trade_date ?? calendar.tradeDateFor(instant),
-      }),
-    );
-    ids.push(row.log_id);
-    tradeDates.push(row.trade_date);
-  }
-  if (idempotency) {
-    await rememberResponse(trx, kind.scope, idempotency, { ids, tradeDates }, now);
-  }
-  return { ids, tradeDates, replayed: false };
+      });
+    })
+  );
+  const inserted = await insertEntryRows(trx, dialect, kind.table, rows);
+
+  let next = 0;
+  const remembered: { idempotency: IdempotencyOptions; response: unknown }[] = [];
+  const logged = requests.map((request, r) => {
+    const replay = answers[r];
+    if (replay) return replay;
+    const mine = inserted.slice(next, next += request.entries.length);
+    const response = { ids: mine.map((e) => e.log_id), tradeDates: mine.map((e) => e.trade_date) };
+    if (request.idempotency) remembered.push({ idempotency: request.idempotency, response });
+    return { ...response, replayed: false };
+  });
+  await rememberResponses(trx, kind.scope, remembered, now);
+  return logged;
 }

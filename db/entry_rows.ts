@@ -1,12 +1,13 @@
 /**
- * Scout's entries as table rows, and their insert: one statement shape per table, compiled once,
- * `ON CONFLICT (idempotency_key) DO NOTHING` so an entry whose own key is stored keeps its row.
+ * Scout's entries as table rows, and their insert: statement shapes compiled once per table (and
+ * row count), `ON CONFLICT (idempotency_key) DO NOTHING` so an entry whose own key is stored keeps
+ * its row.
  *
  * @module
  */
-import type { Insertable, Transaction } from "kysely";
+import type { CompiledQuery, Insertable, Transaction } from "kysely";
 import { reusableStatement } from "./compiled.ts";
-import type { StatementRunner } from "./sqlite.ts";
+import type { SqlDialect } from "./dialect.ts";
 import type { DecisionEntry, RejectionEntry } from "./entries.ts";
 import type { Database, LlmDecisionLedgerTable, ShadowRadarLogTable } from "./schema.ts";
 
@@ -92,31 +93,86 @@ export interface InsertedEntry {
   readonly trade_date: string;
 }
 
-/**
- * Inserts one entry row; returns its `log_id` and trade date, or the stored row's when its
- * idempotency key is already taken.
- */
-export async function insertEntryRow<T extends EntryTable>(
+/** An entry row as inserted. */
+export type EntryRow<T extends EntryTable> = Insertable<Database[T]> & {
+  idempotency_key: string | null;
+  trade_date: string;
+};
+
+/** Rows per multi-row insert (PostgreSQL): 20 columns each stay far below its parameter limit. */
+export const ROWS_PER_INSERT = 100;
+
+/** The insert of `rows` into `table`, compiled once per table and row count. */
+function insertStatement<T extends EntryTable>(
   trx: Transaction<Database>,
-  run: StatementRunner,
+  dialect: SqlDialect,
   table: T,
-  row: Insertable<Database[T]> & { idempotency_key: string | null; trade_date: string },
-): Promise<InsertedEntry> {
+  rows: readonly EntryRow<T>[],
+): CompiledQuery {
   // One table-generic statement: Kysely cannot type a union of two tables' inserts.
   const db = trx as unknown as Transaction<Pick<Database, "llm_decision_ledger">>;
-  const insert = reusableStatement(
-    `entry-insert:${table}`,
-    Object.values(row),
-    () =>
-      db.insertInto(table as "llm_decision_ledger")
-        .values(row as Insertable<LlmDecisionLedgerTable>)
-        .onConflict((oc) => oc.column("idempotency_key").doNothing())
-        .compile(),
+  return reusableStatement(
+    dialect.name,
+    rows.length === 1 ? `entry-insert:${table}` : `entry-insert:${table}:${rows.length}`,
+    rows.flatMap((row) => Object.values(row)),
+    () => {
+      const query = db.insertInto(table as "llm_decision_ledger")
+        .values(rows as Insertable<LlmDecisionLedgerTable>[])
+        .onConflict((oc) => oc.column("idempotency_key").doNothing());
+      return (dialect.entryIds.via === "returning"
+        ? query.returning(["log_id", "idempotency_key"])
+        : query).compile();
+    },
   );
-  const result = run(insert);
-  if (Number(result.changes) === 1) {
-    return { log_id: Number(result.lastInsertRowid), trade_date: row.trade_date };
+}
+
+/**
+ * Inserts entry rows (on PostgreSQL many per statement); returns each one's `log_id` and trade
+ * date, in order, or the stored row's when its idempotency key is already taken.
+ */
+export async function insertEntryRows<T extends EntryTable>(
+  trx: Transaction<Database>,
+  dialect: SqlDialect,
+  table: T,
+  rows: readonly EntryRow<T>[],
+): Promise<InsertedEntry[]> {
+  const logIds: (number | undefined)[] = [];
+  const ids = dialect.entryIds;
+  if (ids.via === "connection") {
+    // SQLite answers at once: no await, no extra turn of the event loop on the hot path.
+    for (const row of rows) logIds.push(ids.run(insertStatement(trx, dialect, table, [row])));
+  } else {
+    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+      const chunk = rows.slice(start, start + ROWS_PER_INSERT);
+      const { rows: returned } = await trx.executeQuery<
+        { log_id: number; idempotency_key: string | null }
+      >(insertStatement(trx, dialect, table, chunk));
+      // RETURNING lists the inserted rows in the order of VALUES; a row whose key conflicted is
+      // missing from it.
+      let next = 0;
+      for (const row of chunk) {
+        const inserted = returned[next];
+        if (inserted !== undefined && inserted.idempotency_key === row.idempotency_key) {
+          logIds.push(Number(inserted.log_id));
+          next++;
+        } else {
+          logIds.push(undefined);
+        }
+      }
+    }
   }
-  return await db.selectFrom(table as "llm_decision_ledger").select(["log_id", "trade_date"])
-    .where("idempotency_key", "=", row.idempotency_key).executeTakeFirstOrThrow();
+  const entries: InsertedEntry[] = [];
+  for (const [i, row] of rows.entries()) {
+    const logId = logIds[i];
+    if (logId !== undefined) {
+      entries.push({ log_id: logId, trade_date: row.trade_date });
+      continue;
+    }
+    const db = trx as unknown as Transaction<Pick<Database, "llm_decision_ledger">>;
+    entries.push(
+      await db.selectFrom(table as "llm_decision_ledger").select(["log_id", "trade_date"])
+        .where("idempotency_key", "=", row.idempotency_key).executeTakeFirstOrThrow(),
+    );
+  }
+  return entries;
 }

@@ -17,8 +17,9 @@ export class ArchiveWriteError extends Error {
 }
 
 /**
- * A write gave up waiting for the write lock, which another process kept (a SQLite browser or a
- * script with an open write transaction); nothing was stored, and a retry later will work.
+ * A write gave up waiting for the write lock, which another process kept (a SQLite browser, a psql
+ * session or a script with an open write transaction); nothing was stored, and a retry later will
+ * work.
  */
 export class ArchiveBusyError extends ArchiveWriteError {
   /** How long the write waited (ms). */
@@ -27,8 +28,8 @@ export class ArchiveBusyError extends ArchiveWriteError {
   constructor(operation: string, waitedMs: number, options?: ErrorOptions) {
     super(
       operation,
-      `another process held the database's write lock for ${waitedMs} ms (a SQLite browser or ` +
-        "script with unsaved changes?); retry later",
+      `another process held the database's write lock for ${waitedMs} ms (a SQLite browser, a ` +
+        "psql session or a script with unsaved changes?); retry later",
       options,
     );
     this.name = "ArchiveBusyError";

@@ -5,7 +5,14 @@
  *
  * Each write runs in a savepoint of the group's transaction: a write that fails is undone alone
  * and its neighbours still commit, in the same transaction. When the database ends the whole
- * transaction (a full disk, an I/O error), every write of the group fails with that cause.
+ * transaction (a full disk, an I/O error), every write of the group fails with that cause. Where
+ * each savepoint costs a round trip to a server (PostgreSQL), a group can run `optimistic`: first
+ * without savepoints; when one of its writes fails, that attempt is rolled back and the group runs
+ * again with a savepoint per write, so the outcome is the same.
+ *
+ * Writes of one {@link WriteBatch} that meet in a group run together, in one call of the batch
+ * (one multi-row insert instead of one statement each); when that call fails, each of them runs
+ * again alone in its savepoint, so a bad one still fails alone.
  *
  * The write lock is taken without blocking: when another connection holds it, the group waits
  * asynchronously and tries again (writes that arrive meanwhile join it), and each write gives up
@@ -24,8 +31,8 @@ export class WriteLockTimeoutError extends Error {
 
   constructor(waitedMs: number, options?: ErrorOptions) {
     super(
-      `the write lock stayed held by another connection for ${waitedMs} ms (a SQLite browser or ` +
-        "script with an open write transaction?); nothing was stored",
+      `the write lock stayed held by another connection for ${waitedMs} ms (a SQLite browser, a ` +
+        "psql session or a script with an open write transaction?); nothing was stored",
       options,
     );
     this.name = "WriteLockTimeoutError";
@@ -58,7 +65,10 @@ export interface GroupCommitOptions {
    * there); without it a write resolves once committed.
    */
   readonly persist?: () => Promise<void>;
-  /** Whether an error of BEGIN means "the write lock is held elsewhere: try again later". */
+  /**
+   * Whether an error means "the write lock is held elsewhere": of BEGIN (SQLite), try again
+   * later; of a write's statement in an optimistic group (a server's lock timeout), give up.
+   */
   readonly isBusy?: (error: unknown) => boolean;
   /** How long a write waits for the write lock before failing (ms); default 5 000. */
   readonly lockTimeoutMs?: number;
@@ -70,6 +80,17 @@ export interface GroupCommitOptions {
    * directly: through Kysely they doubled the cost of a write.
    */
   readonly execute?: (sql: string) => void;
+  /**
+   * Run each group first without savepoints, and again with them only when a write failed: for a
+   * server, where each savepoint and release is a round trip. A write's work must then be safe to
+   * run twice (it is: a failed attempt is rolled back whole). Default false.
+   */
+  readonly optimistic?: boolean;
+  /**
+   * Groups committing at once, each on a connection of its own (a server's pool); default 1. A
+   * group starts when one of them is free and takes every write queued by then.
+   */
+  readonly concurrency?: number;
 }
 
 /** Commits and syncs made so far. */
@@ -88,8 +109,29 @@ export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
 const FIRST_LOCK_RETRY_MS = 2;
 const MAX_LOCK_RETRY_MS = 50;
 
+/**
+ * Writes of one kind that can share their statements when they commit in the same group (e.g. one
+ * multi-row insert for the decisions of many requests). Writes of the same batch object meet.
+ */
+export interface WriteBatch<DB, Item, Result> {
+  /** Runs the items of the group's writes of this batch together; one result per item, in order. */
+  readonly run: (trx: Transaction<DB>, items: readonly Item[]) => Promise<readonly Result[]>;
+  /**
+   * Whether {@link run} writes `items` with one statement at most (its other statements only
+   * read). An optimistic group holding nothing else then runs it without BEGIN and COMMIT: the
+   * statement commits alone, or fails having stored nothing.
+   */
+  readonly oneStatement?: (items: readonly Item[]) => boolean;
+}
+
 interface PendingWrite<DB> {
+  /** The write alone. */
   readonly work: (trx: Transaction<DB>) => Promise<unknown>;
+  /** The batch it may join, and its item there. */
+  readonly batched?: {
+    readonly batch: WriteBatch<DB, unknown, unknown>;
+    readonly item: unknown;
+  };
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
   /** `performance.now()` when the write was queued. */
@@ -118,8 +160,11 @@ export class GroupCommit<DB> {
   readonly #lockTimeoutMs: number;
   readonly #onCommit?: (writes: number) => void;
   readonly #execute?: (sql: string) => void;
+  readonly #optimistic: boolean;
+  readonly #concurrency: number;
   #queue: PendingWrite<DB>[] = [];
-  #draining: Promise<void> | undefined;
+  /** The drains running, each committing one group after another. */
+  readonly #draining = new Set<Promise<void>>();
   #committed: CommittedWrite[] = [];
   #syncing: Promise<void> | undefined;
   #commits = 0;
@@ -134,6 +179,8 @@ export class GroupCommit<DB> {
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     this.#onCommit = options.onCommit;
     this.#execute = options.execute;
+    this.#optimistic = options.optimistic ?? false;
+    this.#concurrency = Math.max(1, options.concurrency ?? 1);
   }
 
   /** Commits and syncs so far. */
@@ -143,31 +190,61 @@ export class GroupCommit<DB> {
 
   /** Runs `work` in a transaction shared with the writes queued beside it; resolves once durable. */
   run<T>(work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    return this.#enqueue(work);
+  }
+
+  /**
+   * Runs `item` through `batch` in a transaction shared with the writes queued beside it, in one
+   * call with the other items of the same batch there; resolves once durable.
+   */
+  runBatched<Item, Result>(batch: WriteBatch<DB, Item, Result>, item: Item): Promise<Result> {
+    return this.#enqueue(
+      async (trx) => (await batch.run(trx, [item]))[0],
+      { batch: batch as WriteBatch<DB, unknown, unknown>, item },
+    );
+  }
+
+  #enqueue<T>(
+    work: (trx: Transaction<DB>) => Promise<T>,
+    batched?: PendingWrite<DB>["batched"],
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({
         work,
+        batched,
         resolve: resolve as (value: unknown) => void,
         reject,
         queuedAt: performance.now(),
       });
-      this.#draining ??= this.#drain();
+      this.#startDrain();
     });
+  }
+
+  /** Starts a drain when fewer than `concurrency` run. */
+  #startDrain(): void {
+    if (this.#draining.size >= this.#concurrency) return;
+    const drain: Promise<void> = this.#drain().finally(() => {
+      this.#draining.delete(drain);
+      // A write queued after this drain saw an empty queue, while it still counted as running.
+      if (this.#queue.length > 0) this.#startDrain();
+    });
+    this.#draining.add(drain);
   }
 
   /** Resolves when every queued write has settled. */
   async idle(): Promise<void> {
-    while (this.#draining || this.#syncing) await (this.#draining ?? this.#syncing);
+    while (this.#draining.size > 0 || this.#syncing) {
+      await (this.#draining.size > 0 ? Promise.all(this.#draining) : this.#syncing);
+    }
   }
 
   async #drain(): Promise<void> {
-    try {
-      while (this.#queue.length > 0) {
-        // Let requests that arrived while the last group ran join this one.
-        await nextTurn();
-        await this.#commitGroup(this.#take());
-      }
-    } finally {
-      this.#draining = undefined;
+    while (this.#queue.length > 0) {
+      // Let requests that arrived while the last group ran join this one.
+      await nextTurn();
+      const group = this.#take();
+      // Another drain may have taken them meanwhile.
+      if (group.length > 0) await this.#commitGroup(group);
     }
   }
 
@@ -179,16 +256,48 @@ export class GroupCommit<DB> {
 
   /** Commits `group` in one transaction, waiting for the write lock as long as its writes may. */
   async #commitGroup(group: PendingWrite<DB>[]): Promise<void> {
+    let optimistic = this.#optimistic;
     for (let retryMs = FIRST_LOCK_RETRY_MS;; retryMs = Math.min(retryMs * 2, MAX_LOCK_RETRY_MS)) {
       let began = false;
-      const outcomes: Outcome[] = [];
+      let workFailed = false;
+      const outcomes = new Map<PendingWrite<DB>, Outcome>();
+      const units = unitsOf(group);
+      const runAll = async (trx: Transaction<DB>) => {
+        try {
+          for (const unit of units) await runTogether(trx, unit, outcomes);
+        } catch (error) {
+          workFailed = true;
+          throw error;
+        }
+      };
       try {
-        await this.#db.transaction().execute(async (trx) => {
+        if (optimistic && units.length === 1 && isOneStatement(units[0])) {
+          // One statement is a transaction of its own: no BEGIN and COMMIT round trips around it.
           began = true;
-          const execute = this.#execute ?? ((statement: string) => sql.raw(statement).execute(trx));
-          for (const write of group) outcomes.push(await runInSavepoint(trx, write, execute));
-        });
+          await runAll(this.#db as unknown as Transaction<DB>);
+        } else {
+          await this.#db.transaction().execute(async (trx) => {
+            began = true;
+            if (optimistic) return await runAll(trx);
+            await this.#runInSavepoints(trx, units, outcomes);
+          });
+        }
       } catch (error) {
+        if (workFailed && this.#isBusy(error)) {
+          // A server's lock held elsewhere past its lock timeout: each write of the group would
+          // wait as long again, one after another; all of them give up now.
+          this.#lockTimeouts += group.length;
+          for (const write of group) {
+            const waited = Math.round(performance.now() - write.queuedAt);
+            write.reject(new WriteLockTimeoutError(waited, { cause: error }));
+          }
+          return;
+        }
+        if (workFailed) {
+          // Rolled back: the same writes again, each in a savepoint, to fail only the bad one.
+          optimistic = false;
+          continue;
+        }
         if (!began && this.#isBusy(error)) {
           group = this.#dropExpired(group, error);
           group.push(...this.#take());
@@ -202,15 +311,36 @@ export class GroupCommit<DB> {
         return;
       }
       const committed: CommittedWrite[] = [];
-      group.forEach((write, i) => {
-        const outcome = outcomes[i];
+      for (const write of group) {
+        const outcome = outcomes.get(write)!;
         if (outcome.ok) committed.push({ ...write, value: outcome.value });
         else write.reject(outcome.error);
-      });
+      }
       this.#commits++;
       this.#onCommit?.(committed.length);
       this.#awaitSync(committed);
       return;
+    }
+  }
+
+  /**
+   * Runs each unit in a savepoint; a batch whose call fails runs again item by item, each in a
+   * savepoint of its own, so only the bad ones fail.
+   */
+  async #runInSavepoints(
+    trx: Transaction<DB>,
+    units: readonly PendingWrite<DB>[][],
+    outcomes: Map<PendingWrite<DB>, Outcome>,
+  ): Promise<void> {
+    const execute = this.#execute ?? ((statement: string) => sql.raw(statement).execute(trx));
+    for (const unit of units) {
+      if (unit.length > 1) {
+        const together = await runInSavepoint(() => runTogether(trx, unit, outcomes), execute);
+        if (together.ok) continue;
+      }
+      for (const write of unit) {
+        outcomes.set(write, await runInSavepoint(() => write.work(trx), execute));
+      }
     }
   }
 
@@ -258,17 +388,58 @@ export class GroupCommit<DB> {
 }
 
 /**
- * Runs one write in a savepoint: its failure undoes it alone. When the database has already
- * ended the whole transaction, undoing fails and the write's own error fails the group.
+ * The group in units that run together: each write alone, except the writes of one batch, which
+ * join the first of them.
  */
-async function runInSavepoint<DB>(
+function unitsOf<DB>(group: readonly PendingWrite<DB>[]): PendingWrite<DB>[][] {
+  const units: PendingWrite<DB>[][] = [];
+  const byBatch = new Map<WriteBatch<DB, unknown, unknown>, PendingWrite<DB>[]>();
+  for (const write of group) {
+    const batch = write.batched?.batch;
+    const joined = batch && byBatch.get(batch);
+    if (joined) {
+      joined.push(write);
+      continue;
+    }
+    const unit = [write];
+    units.push(unit);
+    if (batch) byBatch.set(batch, unit);
+  }
+  return units;
+}
+
+/** Whether `unit` is the writes of a batch that stores them with one statement. */
+function isOneStatement<DB>(unit: readonly PendingWrite<DB>[]): boolean {
+  const batch = unit[0].batched?.batch;
+  return batch?.oneStatement?.(unit.map((write) => write.batched!.item)) ?? false;
+}
+
+/** Runs a unit (a write, or the writes of one batch in one call); records each one's value. */
+async function runTogether<DB>(
   trx: Transaction<DB>,
-  write: PendingWrite<DB>,
+  unit: readonly PendingWrite<DB>[],
+  outcomes: Map<PendingWrite<DB>, Outcome>,
+): Promise<void> {
+  if (unit.length === 1) {
+    outcomes.set(unit[0], { ok: true, value: await unit[0].work(trx) });
+    return;
+  }
+  const { batch } = unit[0].batched!;
+  const values = await batch.run(trx, unit.map((write) => write.batched!.item));
+  unit.forEach((write, i) => outcomes.set(write, { ok: true, value: values[i] }));
+}
+
+/**
+ * Runs `work` in a savepoint: its failure undoes it alone. When the database has already ended
+ * the whole transaction, undoing fails and the work's own error fails the group.
+ */
+async function runInSavepoint(
+  work: () => Promise<unknown>,
   execute: (statement: string) => unknown,
 ): Promise<Outcome> {
   await execute("SAVEPOINT write");
   try {
-    const value = await write.work(trx);
+    const value = await work();
     await execute("RELEASE write");
     return { ok: true, value };
   } catch (error) {

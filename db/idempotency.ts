@@ -17,37 +17,49 @@ export interface IdempotencyOptions {
 }
 
 /**
- * The response stored for `idempotency` in `scope`, or undefined when the key is new. Throws
- * `IdempotencyConflictError` when the key was used with another request.
+ * The responses stored for the keys of `requests` in `scope` (one query for all), in order:
+ * undefined where the key is new. Throws `IdempotencyConflictError` when a key was used with
+ * another request.
  */
-export async function storedResponse<T>(
+export async function storedResponses<T>(
   trx: Transaction<Database>,
   scope: string,
-  idempotency: IdempotencyOptions,
-): Promise<T | undefined> {
-  const stored = await trx.selectFrom("idempotent_request").select(["fingerprint", "response"])
-    .where("scope", "=", scope).where("idempotency_key", "=", idempotency.key)
-    .executeTakeFirst();
-  if (!stored) return undefined;
-  if (stored.fingerprint !== idempotency.fingerprint) {
-    throw new IdempotencyConflictError(idempotency.key);
-  }
-  return JSON.parse(stored.response);
+  requests: readonly IdempotencyOptions[],
+): Promise<(T | undefined)[]> {
+  if (requests.length === 0) return [];
+  const rows = await trx.selectFrom("idempotent_request")
+    .select(["idempotency_key", "fingerprint", "response"])
+    .where("scope", "=", scope)
+    .where("idempotency_key", "in", [...new Set(requests.map((request) => request.key))])
+    .execute();
+  const byKey = new Map(rows.map((row) => [row.idempotency_key, row]));
+  return requests.map((request) => {
+    const stored = byKey.get(request.key);
+    if (!stored) return undefined;
+    if (stored.fingerprint !== request.fingerprint) {
+      throw new IdempotencyConflictError(request.key);
+    }
+    return JSON.parse(stored.response);
+  });
 }
 
-/** Stores `response` (as JSON) for `idempotency` in `scope`, inside the request's transaction. */
-export async function rememberResponse(
+/**
+ * Stores each response (as JSON) for its request's key in `scope`, inside the requests'
+ * transaction (one statement for all).
+ */
+export async function rememberResponses(
   trx: Transaction<Database>,
   scope: string,
-  idempotency: IdempotencyOptions,
-  response: unknown,
+  answered: readonly { readonly idempotency: IdempotencyOptions; readonly response: unknown }[],
   now: () => Date,
 ): Promise<void> {
-  await trx.insertInto("idempotent_request").values({
+  if (answered.length === 0) return;
+  const createdAt = now().toISOString();
+  await trx.insertInto("idempotent_request").values(answered.map(({ idempotency, response }) => ({
     idempotency_key: idempotency.key,
     scope,
     fingerprint: idempotency.fingerprint,
     response: JSON.stringify(response),
-    created_at: now().toISOString(),
-  }).execute();
+    created_at: createdAt,
+  }))).execute();
 }

@@ -1,22 +1,26 @@
 /**
  * The collection lease: one named row that lets a single process collect at a time, across
- * processes sharing the database file. A holder renews it before it expires; an expired lease is
- * free to take.
+ * processes sharing the database (a file on one host, or a PostgreSQL server shared by many). A
+ * holder renews it before it expires; an expired lease is free to take. The take is one upsert
+ * that locks the lease's row, so two processes never both win it; expiries are compared on the
+ * clock of the dialect (the server's on PostgreSQL, where hosts' clocks may disagree).
  *
  * @module
  */
 import type { Kysely, Transaction } from "kysely";
+import type { SqlDialect } from "./dialect.ts";
 import type { Database } from "./schema.ts";
 
 /** Takes the lease `name` for `holder` inside `trx` unless another holder's is still valid. */
 export async function acquireLeaseIn(
   trx: Transaction<Database>,
+  dialect: SqlDialect,
   name: string,
   holder: string,
   ttlMs: number,
 ): Promise<boolean> {
   // Wall-clock time, not the Archivist's clock: expiries are compared between processes.
-  const now = Date.now();
+  const now = await dialect.clockMs(trx);
   await trx.insertInto("collection_lease").values({ name, holder, expires_at: now + ttlMs })
     .onConflict((oc) =>
       oc.column("name").doUpdateSet({ holder, expires_at: now + ttlMs })
@@ -35,11 +39,13 @@ export async function acquireLeaseIn(
 /** Extends `holder`'s lease inside `trx`; false when it was lost to another holder. */
 export async function renewLeaseIn(
   trx: Transaction<Database>,
+  dialect: SqlDialect,
   name: string,
   holder: string,
   ttlMs: number,
 ): Promise<boolean> {
-  const result = await trx.updateTable("collection_lease").set({ expires_at: Date.now() + ttlMs })
+  const expiresAt = await dialect.clockMs(trx) + ttlMs;
+  const result = await trx.updateTable("collection_lease").set({ expires_at: expiresAt })
     .where("name", "=", name).where("holder", "=", holder).executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
@@ -70,13 +76,15 @@ export async function leaseHolder(
  */
 export async function takeOverLeaseIn(
   trx: Transaction<Database>,
+  dialect: SqlDialect,
   name: string,
   gone: string,
   holder: string,
   ttlMs: number,
 ): Promise<boolean> {
+  const expiresAt = await dialect.clockMs(trx) + ttlMs;
   const result = await trx.updateTable("collection_lease")
-    .set({ holder, expires_at: Date.now() + ttlMs })
+    .set({ holder, expires_at: expiresAt })
     .where("name", "=", name).where("holder", "=", gone).executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

@@ -8,7 +8,10 @@
  */
 import { type Kysely, sql } from "kysely";
 import { type Migration, type MigrationProvider, Migrator } from "kysely/migration";
+import type { DialectName } from "./dialect.ts";
 import { outcomesMigration } from "./migration_0002_outcomes.ts";
+import { collectionShardsMigration } from "./migration_0003_collection_shards.ts";
+import { POSTGRES_MIGRATIONS } from "./postgres_migrations.ts";
 
 const initial: Migration = {
   async up(db: Kysely<unknown>) {
@@ -179,6 +182,7 @@ const initial: Migration = {
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
   "0002_outcomes": outcomesMigration,
+  "0003_collection_shards": collectionShardsMigration,
 };
 
 /** The schema version this code expects: the number of its newest migration. */
@@ -190,6 +194,24 @@ export const SCHEMA_VERSION: number = Math.max(
 export const migrationProvider: MigrationProvider = {
   getMigrations: () => Promise.resolve({ ...MIGRATIONS }),
 };
+
+/**
+ * The migrations of `dialect`: one list of versions, {@link MIGRATIONS}, each with its SQLite and
+ * its PostgreSQL form (`postgres_migrations.ts`). Throws when a version lacks its PostgreSQL form.
+ */
+export function migrationsFor(dialect: DialectName): Readonly<Record<string, Migration>> {
+  if (dialect === "sqlite") return MIGRATIONS;
+  const missing = Object.keys(MIGRATIONS).filter((name) => !(name in POSTGRES_MIGRATIONS));
+  const extra = Object.keys(POSTGRES_MIGRATIONS).filter((name) => !(name in MIGRATIONS));
+  if (missing.length > 0 || extra.length > 0) {
+    throw new Error(
+      `The PostgreSQL migrations do not match the versions of db/migrations.ts (missing: ${
+        missing.join(", ") || "none"
+      }; unknown: ${extra.join(", ") || "none"}): add each version to db/postgres_migrations.ts.`,
+    );
+  }
+  return POSTGRES_MIGRATIONS;
+}
 
 /** Kysely's table that records applied migrations. */
 export const MIGRATION_TABLE = "kysely_migration";
@@ -226,12 +248,17 @@ export interface MigrationOutcome {
 export async function migrateToLatest(
   db: Kysely<unknown>,
   path: string,
+  dialect: DialectName = "sqlite",
 ): Promise<MigrationOutcome> {
-  const applied = await appliedMigrations(db);
-  const unknown = applied.filter((name) => !(name in MIGRATIONS));
+  const migrations = migrationsFor(dialect);
+  const applied = await appliedMigrations(db, dialect);
+  const unknown = applied.filter((name) => !(name in migrations));
   if (unknown.length > 0) throw new SchemaTooNewError(path, unknown);
 
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve({ ...migrations }) },
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
@@ -246,11 +273,16 @@ export async function migrateToLatest(
   };
 }
 
-/** Names of the migrations recorded in the database, oldest first (none for a new file). */
-export async function appliedMigrations(db: Kysely<unknown>): Promise<string[]> {
-  const { rows: tables } = await sql`
-    SELECT name FROM sqlite_schema WHERE type = 'table' AND name = ${MIGRATION_TABLE}`.execute(db);
-  if (tables.length === 0) return [];
+/** Names of the migrations recorded in the database, oldest first (none for a new one). */
+export async function appliedMigrations(
+  db: Kysely<unknown>,
+  dialect: DialectName = "sqlite",
+): Promise<string[]> {
+  const { rows: tables } = dialect === "sqlite"
+    ? await sql`
+      SELECT name FROM sqlite_schema WHERE type = 'table' AND name = ${MIGRATION_TABLE}`.execute(db)
+    : await sql`SELECT to_regclass(${MIGRATION_TABLE}) AS name`.execute(db);
+  if (tables.length === 0 || (tables[0] as { name: unknown }).name === null) return [];
   const { rows } = await sql<{ name: string }>`
     SELECT name FROM ${sql.table(MIGRATION_TABLE)} ORDER BY name`.execute(db);
   return rows.map((r) => r.name);

@@ -12,6 +12,7 @@ import { isStockCode } from "../src/stock_code.ts";
 import { kstInstant } from "../src/time.ts";
 import { CANDLE_VALUES, validateCandleValues } from "./candles.ts";
 import { reusableStatement } from "./compiled.ts";
+import type { DialectName } from "./dialect.ts";
 import { ArchiveInputError } from "./errors.ts";
 import type { Database, StockMinutePrice, StockMinutePriceRow } from "./schema.ts";
 import type { WriteCounts } from "./write_counts.ts";
@@ -33,9 +34,14 @@ const VALUE_COLUMNS = CANDLE_VALUES;
 /** Rows per statement: 8 columns × 120 rows stays far below SQLite's parameter limit. */
 const CHUNK_ROWS = 120;
 
-function upsertStatement(db: Kysely<Database>, chunk: readonly StockMinutePrice[]): CompiledQuery {
+function upsertStatement(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  chunk: readonly StockMinutePrice[],
+): CompiledQuery {
   const parameters = chunk.flatMap((bar) => BAR_COLUMNS.map((column) => bar[column]));
   return reusableStatement(
+    dialect,
     `minute-bar-upsert:${chunk.length}`,
     parameters,
     () =>
@@ -53,7 +59,7 @@ function upsertStatement(db: Kysely<Database>, chunk: readonly StockMinutePrice[
             .where((eb) =>
               eb.or(
                 VALUE_COLUMNS.map((c) =>
-                  eb(`stock_minute_price.${c}`, "is not", eb.ref(`excluded.${c}`))
+                  eb(`stock_minute_price.${c}`, "is distinct from", eb.ref(`excluded.${c}`))
                 ),
               )
             )
@@ -133,6 +139,7 @@ async function countExisting(
  */
 export async function upsertMinuteBarsIn(
   trx: Transaction<Database>,
+  dialect: DialectName,
   bars: readonly StockMinutePrice[],
 ): Promise<WriteCounts> {
   let inserted = 0;
@@ -140,7 +147,7 @@ export async function upsertMinuteBarsIn(
   let changed = 0;
   const pending: StockMinutePrice[] = [];
   const flush = async (rows: StockMinutePrice[]) => {
-    const result = await trx.executeQuery(upsertStatement(trx, rows));
+    const result = await trx.executeQuery(upsertStatement(trx, dialect, rows));
     changed += Number(result.numAffectedRows ?? 0n);
   };
   for (const [stockCode, minutes] of dedupe(bars)) {

@@ -5,13 +5,16 @@
  *
  * Invariant: every entry with a `log_id` up to the largest one in its outcome table has its row.
  * So each refresh first catches up entries logged since ({@link catchUpOutcomesIn}), then
- * recomputes.
+ * recomputes. That holds where one writer commits at a time (SQLite). On PostgreSQL, writers on
+ * several connections commit in any order, so an entry may become visible after a larger
+ * `log_id` was caught up: there the entries without a row are found by an anti-join instead.
  *
  * @module
  */
 import type { Kysely, Transaction } from "kysely";
 import type { TradingDayRule } from "../src/calendar.ts";
 import { reusableStatement } from "./compiled.ts";
+import type { DialectName } from "./dialect.ts";
 import {
   type Candle,
   decisionEdges,
@@ -28,6 +31,8 @@ export interface OutcomeContext {
   readonly isTradingDay: TradingDayRule;
   /** The clock for `computed_at`. */
   readonly now: () => Date;
+  /** The backend, whose SQL the reused statements are compiled for. */
+  readonly dialect: DialectName;
 }
 
 /** Outcome rows inserted or changed by a refresh. */
@@ -132,6 +137,7 @@ function rejectionRow(
 /** Upserts outcome rows (every column in the table's order), one compiled statement per size. */
 async function upsertOutcomes<Row extends Record<string, unknown>>(
   trx: Transaction<Database>,
+  dialect: DialectName,
   table: OutcomeTableName,
   columns: readonly (keyof Row & string)[],
   rows: readonly Row[],
@@ -143,6 +149,7 @@ async function upsertOutcomes<Row extends Record<string, unknown>>(
     const chunk = rows.slice(i, i + CHUNK_ROWS);
     const ordered = chunk.map((row) => Object.fromEntries(columns.map((c) => [c, row[c]])));
     const statement = reusableStatement(
+      dialect,
       `${table}-upsert:${chunk.length}`,
       chunk.flatMap((row) => columns.map((c) => row[c])),
       () =>
@@ -231,6 +238,36 @@ async function computeStock(
 }
 
 /**
+ * The entries of `table` (as `e`) that have no row in `outcomes` yet: those above its largest
+ * `log_id` where one writer commits at a time (`serial`), else found by an anti-join (see the
+ * module comment).
+ */
+function withoutOutcome(
+  db: Kysely<Database>,
+  serial: boolean,
+  table: "llm_decision_ledger" | "shadow_radar_log",
+  outcomes: OutcomeTableName,
+) {
+  // Both pairs of tables share the columns used here: one query typed as the decisions'.
+  const entries = db as unknown as Kysely<
+    Pick<Database, "llm_decision_ledger" | "decision_outcome">
+  >;
+  const outcome = outcomes as "decision_outcome";
+  return entries.selectFrom(`${table} as e` as "llm_decision_ledger as e").where((eb) =>
+    serial
+      ? eb(
+        "e.log_id",
+        ">",
+        eb.selectFrom(outcome).select((s) => s.fn.coalesce(s.fn.max("log_id"), s.lit(0)).as("m")),
+      )
+      : eb.not(eb.exists(
+        eb.selectFrom(`${outcome} as o` as "decision_outcome as o").select("o.log_id")
+          .whereRef("o.log_id", "=", "e.log_id"),
+      ))
+  );
+}
+
+/**
  * Creates the outcome rows of entries logged since the last refresh (both kinds), computed from
  * the stored candles. Cheap when there are none.
  */
@@ -239,28 +276,13 @@ export async function catchUpOutcomesIn(
   context: OutcomeContext,
   days = new TradingDays(context.isTradingDay),
 ): Promise<number> {
-  const decisions = await trx.selectFrom("llm_decision_ledger")
-    .select(["log_id", "stock_code", "trade_date", "final_decision"])
-    .where(
-      "log_id",
-      ">",
-      (eb) =>
-        eb.selectFrom("decision_outcome").select((s) =>
-          s.fn.coalesce(s.fn.max("log_id"), s.lit(0)).as("m")
-        ),
-    )
-    .orderBy("log_id").execute();
-  const rejections = await trx.selectFrom("shadow_radar_log")
-    .select(["log_id", "stock_code", "trade_date"])
-    .where(
-      "log_id",
-      ">",
-      (eb) =>
-        eb.selectFrom("rejection_outcome").select((s) =>
-          s.fn.coalesce(s.fn.max("log_id"), s.lit(0)).as("m")
-        ),
-    )
-    .orderBy("log_id").execute();
+  const serial = context.dialect === "sqlite";
+  const decisions = await withoutOutcome(trx, serial, "llm_decision_ledger", "decision_outcome")
+    .select(["e.log_id", "e.stock_code", "e.trade_date", "e.final_decision"])
+    .orderBy("e.log_id").execute();
+  const rejections = await withoutOutcome(trx, serial, "shadow_radar_log", "rejection_outcome")
+    .select(["e.log_id", "e.stock_code", "e.trade_date"])
+    .orderBy("e.log_id").execute();
   if (decisions.length === 0 && rejections.length === 0) return 0;
   const computedAt = context.now().toISOString();
   const decisionRows: DecisionOutcomeRow[] = [];
@@ -282,8 +304,8 @@ export async function catchUpOutcomesIn(
   // Ascending log_id keeps the invariant even if a later statement of the batch failed alone.
   decisionRows.sort((a, b) => a.log_id - b.log_id);
   rejectionRows.sort((a, b) => a.log_id - b.log_id);
-  await upsertOutcomes(trx, "decision_outcome", DECISION_COLUMNS, decisionRows);
-  await upsertOutcomes(trx, "rejection_outcome", REJECTION_COLUMNS, rejectionRows);
+  await upsertOutcomes(trx, context.dialect, "decision_outcome", DECISION_COLUMNS, decisionRows);
+  await upsertOutcomes(trx, context.dialect, "rejection_outcome", REJECTION_COLUMNS, rejectionRows);
   return decisionRows.length + rejectionRows.length;
 }
 
@@ -333,8 +355,8 @@ export async function recomputeStockOutcomesIn(
   const rejections = computed.rejections.filter((row, i) =>
     !sameOutcome(REJECTION_COLUMNS, row, storedRejections[i])
   );
-  await upsertOutcomes(trx, "decision_outcome", DECISION_COLUMNS, decisions);
-  await upsertOutcomes(trx, "rejection_outcome", REJECTION_COLUMNS, rejections);
+  await upsertOutcomes(trx, context.dialect, "decision_outcome", DECISION_COLUMNS, decisions);
+  await upsertOutcomes(trx, context.dialect, "rejection_outcome", REJECTION_COLUMNS, rejections);
   return { created, updated: decisions.length + rejections.length };
 }
 
@@ -366,7 +388,22 @@ export async function recomputeOutcomesAroundIn(
 }
 
 /** Whether entries were logged since outcomes were last caught up (a cheap check for reads). */
-export async function outcomesBehind(db: Kysely<Database>): Promise<boolean> {
+export async function outcomesBehind(
+  db: Kysely<Database>,
+  dialect: DialectName,
+): Promise<boolean> {
+  if (dialect === "postgres") {
+    // Commit order is not log_id order here (see the module comment): look for a missing row.
+    const missing = await db.selectNoFrom((eb) => [
+      eb.exists(
+        withoutOutcome(db, false, "llm_decision_ledger", "decision_outcome").select("e.log_id"),
+      ).as("decisions"),
+      eb.exists(
+        withoutOutcome(db, false, "shadow_radar_log", "rejection_outcome").select("e.log_id"),
+      ).as("rejections"),
+    ]).executeTakeFirstOrThrow();
+    return Boolean(missing.decisions) || Boolean(missing.rejections);
+  }
   const row = await db.selectNoFrom((eb) => [
     eb.selectFrom("llm_decision_ledger").select((s) => s.fn.max("log_id").as("m")).as("decisions"),
     eb.selectFrom("decision_outcome").select((s) => s.fn.max("log_id").as("m")).as("decided"),

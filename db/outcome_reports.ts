@@ -133,13 +133,13 @@ function regretAggregates(eb: RejectionScope, thresholdPct: number) {
     eb.fn.countAll<number>().as("rejections"),
     eb.fn.count<number>("o.max_high_5d_pct").as("evaluated"),
     eb.fn.sum<number>(
-      eb.case().when("o.max_high_5d_pct", ">=", thresholdPct).then(1).else(0).end(),
+      eb.case().when("o.max_high_5d_pct", ">=", thresholdPct).then(eb.lit(1)).else(eb.lit(0)).end(),
     ).as("regrets"),
     eb.fn.sum<number>(
       eb.case().when(eb.and([
         eb("o.max_high_5d_pct", "<", thresholdPct),
         eb("o.ret_5d_pct", "<=", 0),
-      ])).then(1).else(0).end(),
+      ])).then(eb.lit(1)).else(eb.lit(0)).end(),
     ).as("good_rejections"),
   ] as const;
 }
@@ -171,11 +171,13 @@ export async function regretReport(
   const base = () => filteredRejectionOutcomes(db, operation, range).clearSelect();
   const stages = await base()
     .select((eb) => ["e.rejection_stage", ...regretAggregates(eb as RejectionScope, thresholdPct)])
-    .groupBy("e.rejection_stage").orderBy("e.rejection_stage").execute();
+    // NULLS FIRST spelled out: SQLite's default, PostgreSQL's is the opposite.
+    .groupBy("e.rejection_stage").orderBy("e.rejection_stage", (o) => o.asc().nullsFirst())
+    .execute();
   const reasons = await base()
     .select((eb) => ["e.rejection_reason", ...regretAggregates(eb as RejectionScope, thresholdPct)])
     .groupBy("e.rejection_reason")
-    .orderBy("rejections", "desc").orderBy("e.rejection_reason")
+    .orderBy("rejections", "desc").orderBy("e.rejection_reason", (o) => o.asc().nullsFirst())
     .limit(REPORT_TOP_ITEMS).execute();
   const top = await filteredRejectionOutcomes(db, operation, range)
     .where("o.max_high_5d_pct", "is not", null)
@@ -272,14 +274,19 @@ export async function scorecard(db: Kysely<Database>, range: ReportRange): Promi
         eb.fn.countAll<number>().as("decisions"),
         eb.fn.count<number>("o.ret_5d_pct").as("with_ret"),
         eb.fn.count<number>("o.edge_5d_pct").as("with_edge"),
-        eb.fn.sum<number>(eb.case().when("o.edge_5d_pct", ">", 0).then(1).else(0).end()).as(
+        eb.fn.sum<number>(
+          eb.case().when("o.edge_5d_pct", ">", 0).then(eb.lit(1)).else(eb.lit(0)).end(),
+        ).as(
           "wins",
         ),
         eb.fn.sum<number>("o.ret_5d_pct").as("sum_ret"),
         eb.fn.sum<number>("o.edge_5d_pct").as("sum_edge"),
       ];
     })
-    .groupBy(["e.final_decision", "e.market_regime", "bucket"]).execute();
+    .groupBy(["e.final_decision", "e.market_regime", "bucket"])
+    // Groups in a fixed order: their float sums are merged below, and a sum depends on its order.
+    .orderBy("e.final_decision").orderBy("e.market_regime", (o) => o.asc().nullsFirst())
+    .orderBy("bucket").execute();
 
   const byDecision = new Map<FinalDecision, ScoreSums>();
   const byBucket = new Map<string, ScoreSums>();

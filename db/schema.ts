@@ -264,6 +264,8 @@ export interface CollectionRunTable {
   stocks_failed: ColumnType<number, number | undefined>;
   rows_written: ColumnType<number, number | undefined>;
   kis_calls: ColumnType<number, number | undefined>;
+  /** The part `i/n` of the targets when collectors split them (`collect --shard`); else null. */
+  shard: ColumnType<string | null, string | null | undefined>;
 }
 
 /** `collection_run_failure`: each stock that failed in a run, with its error. */

@@ -8,6 +8,8 @@ import { parseEnv } from "node:util";
 import { z } from "zod";
 import { COLLECTION_JOBS, type CollectionJob } from "../db/schema.ts";
 import { parseSessionOverrides, type SessionOverride } from "./session.ts";
+import { ArchiveLocationError, parseArchiveLocation } from "../db/dialect.ts";
+import { parseShard, type Shard } from "../collectors/shard.ts";
 
 /** KIS environments: `real` (실전) or `virtual` (모의투자). */
 export type KisEnv = "real" | "virtual";
@@ -75,7 +77,14 @@ const jobVariables = Object.fromEntries(COLLECTION_JOBS.flatMap((job) => [
 export const environmentSchema = z.object({
   ARCHIVIST_DB: z.preprocess(
     blankAsUnset,
-    z.string().default("data/archivist.db"),
+    z.string().default("data/archivist.db").superRefine((value, context) => {
+      try {
+        parseArchiveLocation(value);
+      } catch (error) {
+        if (!(error instanceof ArchiveLocationError)) throw error;
+        context.addIssue({ code: "custom", message: error.message });
+      }
+    }),
   ),
   ARCHIVIST_HOST: z.preprocess(blankAsUnset, z.string().default("127.0.0.1")),
   ARCHIVIST_PORT: z.preprocess(
@@ -170,6 +179,17 @@ export const environmentSchema = z.object({
     z.coerce.number({ error: "expected a number of trading days" }).int().min(0).max(250)
       .default(5),
   ),
+  ARCHIVIST_SHARD: z.preprocess(
+    blankAsUnset,
+    z.string().transform((value, context) => {
+      try {
+        return parseShard(value);
+      } catch (error) {
+        context.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }).optional(),
+  ),
   KIS_ENV: z.preprocess(
     (value) => typeof value === "string" ? blankAsUnset(value.trim().toLowerCase()) : value,
     z.enum(["real", "virtual"], { error: "expected `real` or `virtual`" }).default("real"),
@@ -211,7 +231,7 @@ export interface KisSettings {
 
 /** The validated configuration of one Archivist process. */
 export interface Config {
-  /** SQLite database file. */
+  /** The archive: a SQLite file path, or a `postgres://` URL (see `db/dialect.ts`). */
   readonly databasePath: string;
   /** HTTP bind host. */
   readonly host: string;
@@ -250,6 +270,8 @@ export interface Config {
   readonly retention: { readonly days: number; readonly minuteBarDays?: number };
   /** Webhook that receives a JSON message when a run fails or writes fail (secret: a token). */
   readonly alertWebhook?: string;
+  /** This host's part of the targets when several collectors split them (`ARCHIVIST_SHARD`). */
+  readonly shard?: Shard;
   /** KIS settings, or `undefined` when collection is off (no credentials). */
   readonly kis?: KisSettings;
   /** The KIS environment even when credentials are absent. */
@@ -308,7 +330,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const issues = [...(result.error?.issues ?? []), ...(jobResult.error?.issues ?? [])];
     throw new ConfigError(issues.map((issue) => {
       const name = String(issue.path[0] ?? "environment");
-      const got = SECRET_VARIABLES.has(name) || env[name] === undefined
+      // A database URL may carry a password: never echoed.
+      const got = SECRET_VARIABLES.has(name) || env[name] === undefined ||
+          (name === "ARCHIVIST_DB" && env[name]!.includes("@"))
         ? ""
         : ` (got ${JSON.stringify(env[name])})`;
       return `${name}: ${issue.message}${got}`;
@@ -373,6 +397,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       minuteBarDays: v.ARCHIVIST_MINUTE_BAR_RETENTION_DAYS,
     },
     alertWebhook: v.ARCHIVIST_ALERT_WEBHOOK,
+    shard: v.ARCHIVIST_SHARD,
     kis,
     kisEnv: v.KIS_ENV,
   };

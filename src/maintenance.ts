@@ -2,14 +2,20 @@
  * The daily maintenance of a long-running archive, at `ARCHIVIST_MAINTENANCE_TIME_KST` every day:
  * a checked backup into `ARCHIVIST_BACKUP_DIR` keeping the newest `ARCHIVIST_BACKUP_KEEP`, then
  * pruning of idempotency records, run records and per-run log files older than
- * `ARCHIVIST_RETENTION_DAYS` (minute bars only with `ARCHIVIST_MINUTE_BAR_RETENTION_DAYS`).
+ * `ARCHIVIST_RETENTION_DAYS` (minute bars only with `ARCHIVIST_MINUTE_BAR_RETENTION_DAYS`). A
+ * PostgreSQL archive is pruned alike but not backed up: the server's tools do that.
  *
  * @module
  */
 import { join } from "node:path";
 import { type CronSchedule, EVERY_DAY, kstSchedule } from "../collectors/schedule.ts";
 import type { Archivist, PruneReport } from "../db/archivist.ts";
-import { backupArchive, type BackupResult, pruneBackups } from "../db/backup.ts";
+import {
+  backupArchive,
+  type BackupResult,
+  pruneBackups,
+  serverBackupAdvice,
+} from "../db/backup.ts";
 import type { AlertWebhook } from "./alert.ts";
 import type { Config } from "./config.ts";
 import { getLogger } from "./log.ts";
@@ -34,6 +40,8 @@ export interface MaintenanceReport {
   readonly backup?: BackupResult;
   /** Why the backup failed. */
   readonly backupError?: string;
+  /** Why no backup was taken although backups are on (a PostgreSQL archive). */
+  readonly backupSkipped?: string;
   /** Old backups removed to keep the newest N. */
   readonly removedBackups: readonly string[];
   /** Rows pruned from the archive. */
@@ -69,7 +77,8 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
   let backup: BackupResult | undefined;
   let backupError: string | undefined;
   let removedBackups: string[] = [];
-  if (config.backup.keep > 0) {
+  const backupSkipped = config.backup.keep > 0 ? serverBackupAdvice(archivist.path) : undefined;
+  if (config.backup.keep > 0 && !backupSkipped) {
     try {
       backup = await backupArchive(archivist.path, config.backup.dir, {
         readOnly: archivist.readOnly,
@@ -105,7 +114,7 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
       "{removedRunLogs} run logs older than {days} days",
     { ...pruned, removedRunLogs, days: config.retention.days },
   );
-  return { backup, backupError, removedBackups, pruned, removedRunLogs };
+  return { backup, backupError, backupSkipped, removedBackups, pruned, removedRunLogs };
 }
 
 /** The daily maintenance's schedule: `ARCHIVIST_MAINTENANCE_TIME_KST`, every day of the week. */
@@ -140,11 +149,12 @@ export function registerMaintenance(
     inFlight = firing.finally(() => inFlight = undefined);
     return inFlight;
   });
-  log.info("Daily backup and pruning at {kst} KST (Deno.cron {utcCron} UTC), next {next}", {
-    kst: schedule.kst,
-    utcCron: schedule.utcCron,
-    next: schedule.nextRunKst(),
-  });
+  const skipped = deps.config.backup.keep > 0 ? serverBackupAdvice(deps.archivist.path) : undefined;
+  log.info(
+    `Daily ${skipped ? "pruning" : "backup and pruning"} at {kst} KST (Deno.cron {utcCron} UTC), ` +
+      "next {next}" + (skipped ? "; no daily backup: {skipped}" : ""),
+    { kst: schedule.kst, utcCron: schedule.utcCron, next: schedule.nextRunKst(), skipped },
+  );
   return {
     schedule,
     async idle() {

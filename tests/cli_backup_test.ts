@@ -96,3 +96,16 @@ Deno.test("restore checks the file first: not an archive, or damaged, changes no
   }
   assert.deepStrictEqual(await Deno.readFile(env.ARCHIVIST_DB), original);
 });
+
+Deno.test("backup and restore of a PostgreSQL archive: refused with exit 2, naming pg_dump and pg_restore; no password shown", async () => {
+  await using dir = await tempDir();
+  // Nothing listens there: the refusal comes before any connection.
+  const env = { ARCHIVIST_DB: "postgres://archivist:s3cr3t-pw@127.0.0.1:9/archivist" };
+  for (const [script, args] of [["src/cli/backup.ts", []], ["src/cli/restore.ts", ["x.db"]]]) {
+    const refused = await runCli(script as string, args as string[], { cwd: dir.path, env });
+    assert.equal(refused.code, 2, script as string);
+    assert.match(refused.stderr, /PostgreSQL database .*pg_dump .*pg_restore/);
+    assert.doesNotMatch(refused.stderr + refused.stdout, /s3cr3t/);
+  }
+  await assert.rejects(Deno.stat(`${dir.path}/backups`), Deno.errors.NotFound);
+});

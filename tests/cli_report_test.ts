@@ -5,7 +5,7 @@ import { decisionEntrySchema } from "../db/entries.ts";
 import { isKrxTradingDay } from "../src/calendar.ts";
 import { datesBetween } from "../src/time.ts";
 import { canMount } from "./fixtures/service.ts";
-import { runCli, tempDir } from "./helpers.ts";
+import { freshLocation, runCli, tempDir } from "./helpers.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -59,18 +59,21 @@ function displayWidth(line: string): number {
   return width;
 }
 
-function report(dir: string, args: string[]) {
+/** `deno task report` on the archive at `location` (a file, or PostgreSQL in its pass). */
+function report(dir: string, args: string[], location = `${dir}/archivist.db`) {
   return runCli("src/cli/report.ts", args, {
     cwd: dir,
-    env: { ARCHIVIST_DB: `${dir}/archivist.db`, ARCHIVIST_LOG_DIR: `${dir}/logs` },
+    env: { ARCHIVIST_DB: location, ARCHIVIST_LOG_DIR: `${dir}/logs` },
   });
 }
 
 Deno.test("report CLI: tables keep Korean names aligned; JSON equals the Archivist's report", async () => {
   await using dir = await tempDir();
-  await seeded(`${dir.path}/archivist.db`);
+  await using fresh = await freshLocation(dir.path);
+  await seeded(fresh.location);
+  const reportHere = (args: string[]) => report(dir.path, args, fresh.location);
 
-  const table = await report(dir.path, ["outcomes", "--kind", "decisions"]);
+  const table = await reportHere(["outcomes", "--kind", "decisions"]);
   assert.equal(table.code, 0, table.stderr);
   const rows = table.stdout.split("\n").filter((line) => /^[│┌├└]/.test(line));
   assert.ok(rows.some((line) => line.includes("삼성바이오로직스")));
@@ -78,15 +81,15 @@ Deno.test("report CLI: tables keep Korean names aligned; JSON equals the Archivi
   assert.equal(widths.size, 1, `every line of the table is as wide: ${[...widths]}`);
   assert.match(table.stdout, /Decisions \(3\)/);
 
-  const json = await report(dir.path, ["regret", "--format", "json", "--from", "2026-10-01"]);
+  const json = await reportHere(["regret", "--format", "json", "--from", "2026-10-01"]);
   assert.equal(json.code, 0, json.stderr);
-  await using archivist = await Archivist.open(`${dir.path}/archivist.db`);
+  await using archivist = await Archivist.open(fresh.location);
   assert.deepEqual(
     JSON.parse(json.stdout),
     JSON.parse(JSON.stringify(await archivist.regretReport({ from: "2026-10-01" }))),
   );
 
-  const packet = await report(dir.path, ["packet", "--date", "2026-10-13"]);
+  const packet = await reportHere(["packet", "--date", "2026-10-13"]);
   assert.equal(packet.code, 0, packet.stderr);
   assert.match(packet.stdout, /Council packet of 2026-10-13: 3 vetoes, 1 decisions/);
 });

@@ -1,11 +1,16 @@
 import assert from "node:assert/strict";
 import { Archivist } from "../db/archivist.ts";
-import { runCli, tempDir } from "./helpers.ts";
+import { freshLocation, isPostgresLocation, runCli, tempDir } from "./helpers.ts";
 
 const watchlist = (cwd: string, ...args: string[]) => runCli("src/cli/watchlist.ts", args, { cwd });
 
 Deno.test("watchlist CLI: add, import, remove and list, into ARCHIVIST_DB's default file", async () => {
   await using dir = await tempDir();
+  // The default file, or in the PostgreSQL pass a database named by ARCHIVIST_DB.
+  await using fresh = await freshLocation(`${dir.path}/data`);
+  const env = isPostgresLocation(fresh.location) ? { ARCHIVIST_DB: fresh.location } : undefined;
+  const watchlist = (cwd: string, ...args: string[]) =>
+    runCli("src/cli/watchlist.ts", args, { cwd, env });
   const empty = await watchlist(dir.path, "list");
   assert.equal(empty.code, 0);
   assert.match(empty.stdout, /The watchlist is empty/);
@@ -25,7 +30,7 @@ Deno.test("watchlist CLI: add, import, remove and list, into ARCHIVIST_DB's defa
   assert.deepEqual(entries.map((e: { stock_code: string }) => e.stock_code), ["005930", "035420"]);
   assert.equal(entries[1].stock_name, "NAVER, Inc.");
 
-  await using archivist = await Archivist.open(`${dir.path}/data/archivist.db`);
+  await using archivist = await Archivist.open(fresh.location);
   assert.equal((await archivist.watchlist({ includeInactive: true })).length, 3);
 });
 

@@ -11,6 +11,7 @@ import type { StockMinutePrice } from "../db/schema.ts";
 import { KisClient } from "../src/kis/mod.ts";
 import { sessionBars } from "../src/sim/market.ts";
 import { barTimeOf } from "../src/time.ts";
+import { freshLocation } from "./helpers.ts";
 import {
   DEMO_REAL_APP_KEY,
   DEMO_REAL_APP_SECRET,
@@ -42,6 +43,8 @@ export interface CollectFixture extends AsyncDisposable {
   readonly archivist: Archivist;
   readonly client: KisClient;
   readonly dir: string;
+  /** The archive's `ARCHIVIST_DB`: a file in `dir`, or a database of the PostgreSQL pass. */
+  readonly location: string;
   /** Deps for the collectors: the simulator's clock, no waiting for the lease. */
   readonly deps: CollectorDeps;
   /** A further client on the same key (another "process"). */
@@ -65,7 +68,8 @@ export async function collectFixture(options: FixtureOptions = {}): Promise<Coll
     quiet: true,
   });
   const dir = await Deno.makeTempDir({ prefix: "archivist-collect-test-" });
-  const archivist = await Archivist.open(`${dir}/archivist.db`, { now: () => sim.now() });
+  const fresh = await freshLocation(dir);
+  const archivist = await Archivist.open(fresh.location, { now: () => sim.now() });
   const env = options.env ?? "real";
   const newClient = () =>
     new KisClient({
@@ -85,10 +89,12 @@ export async function collectFixture(options: FixtureOptions = {}): Promise<Coll
     archivist,
     client,
     dir,
+    location: fresh.location,
     newClient,
     deps: { archivist, client, now: () => sim.now(), lease: { waitMs: 0 } },
     async [Symbol.asyncDispose]() {
       await archivist.close();
+      await fresh[Symbol.asyncDispose]();
       await sim.close();
       await Deno.remove(dir, { recursive: true });
     },

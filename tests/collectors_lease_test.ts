@@ -78,7 +78,7 @@ Deno.test("lease: a scheduled firing waits (every 10 minutes) for a live holder,
     // Each wait between tries is recorded and ends the firing's retries at once.
     sleep: (ms: number) => (sleeps.push(ms), Promise.resolve(false)),
   };
-  const holder = await spawnLeaseHolder(`${fx.dir}/archivist.db`);
+  const holder = await spawnLeaseHolder(fx.location);
   try {
     const waited = await runScheduledJob(deps, "flow");
     assert.equal(waited.catchUp.skipped, LEASE_BUSY_REASON);

@@ -71,10 +71,11 @@ Deno.test("run: two concurrent runs do not both collect", async () => {
   assert.equal(skipped.reason, LEASE_BUSY_REASON);
   assert.equal(skipped.kisCalls, 0);
 
-  // Waiting instead: the second starts only after the first has finished.
+  // Waiting instead: the second starts only after the first has finished. Both wait: which one
+  // reaches the lease first depends on the backend's timing.
   const waiting = { ...other, lease: { waitMs: 30_000, pollMs: 20 } };
   const [c, d] = await Promise.all([
-    runCollection(fx.deps, request("intraday")),
+    runCollection({ ...fx.deps, lease: waiting.lease }, request("intraday")),
     runCollection(waiting, request("flow")),
   ]);
   assert.equal(c.status, "succeeded");

@@ -155,3 +155,22 @@ Deno.test("config: operating settings default, parse and refuse with the variabl
   const [retention] = problemsOf({ ARCHIVIST_RETENTION_DAYS: "20" });
   assert.match(retention, /^ARCHIVIST_RETENTION_DAYS: expected at least 22 days.*CATCH_UP_DAYS=5/);
 });
+
+Deno.test("config: ARCHIVIST_DB is a file or a postgres URL; a password is never echoed", () => {
+  assert.equal(
+    parseConfig({ ARCHIVIST_DB: "postgres://scout:pw@db:5432/archive" }).databasePath,
+    "postgres://scout:pw@db:5432/archive",
+  );
+  const [other] = problemsOf({ ARCHIVIST_DB: "mysql://scout:hunter2@db/archive" });
+  assert.match(other, /^ARCHIVIST_DB: expected a SQLite file path or a postgres:\/\/ URL/);
+  assert.doesNotMatch(other, /hunter2/);
+  const [slashes] = problemsOf({ ARCHIVIST_DB: "postgres:db/archive" });
+  assert.match(slashes, /^ARCHIVIST_DB: .*the `\/\/` is missing/);
+});
+
+Deno.test("config: ARCHIVIST_SHARD is this host's part i/n of the targets", () => {
+  assert.deepEqual(parseConfig({ ARCHIVIST_SHARD: "2/3" }).shard, { index: 2, count: 3 });
+  assert.equal(parseConfig({}).shard, undefined);
+  const [problem] = problemsOf({ ARCHIVIST_SHARD: "4/3" });
+  assert.match(problem, /^ARCHIVIST_SHARD: expected a shard as i\/n .*\(got "4\/3"\)/);
+});

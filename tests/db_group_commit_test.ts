@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { sql } from "kysely";
+import { sql, type Transaction } from "kysely";
 import {
   CommitNotSyncedError,
   GroupCommit,
   type GroupCommitOptions,
+  type WriteBatch,
   WriteLockTimeoutError,
 } from "../db/group_commit.ts";
 import { openKysely } from "../db/sqlite.ts";
@@ -170,4 +171,144 @@ Deno.test("group commit: a full database fails the group with the real cause, th
   assert.equal(await probe.count(), 1);
   probe.sqlite.connection.exec("PRAGMA max_page_count = 1073741823");
   assert.equal(await probe.insert(4, big), 4, "writes work again once there is room");
+});
+
+/** A batch of probe rows: one multi-row insert for the items of a group, its calls counted. */
+function probeBatch(calls: number[][], options: { oneStatement?: boolean } = {}) {
+  return {
+    run: async (trx: Transaction<Probe>, ids: readonly number[]) => {
+      calls.push([...ids]);
+      await trx.insertInto("probe").values(ids.map((id) => ({ id, note: `row ${id}` }))).execute();
+      return ids.map((id) => `stored ${id}`);
+    },
+    oneStatement: options.oneStatement ? () => true : undefined,
+  } satisfies WriteBatch<Probe, number, string>;
+}
+
+Deno.test("group commit: writes of one batch share one call; a bad one makes them run alone, and fails alone", async () => {
+  await using dir = await tempDir();
+  await using probe = await probeCommits(dir.path);
+  const calls: number[][] = [];
+  const batch = probeBatch(calls);
+  const first = await Promise.all([1, 2, 3].map((id) => probe.commits.runBatched(batch, id)));
+  assert.deepStrictEqual(first, ["stored 1", "stored 2", "stored 3"]);
+  assert.deepStrictEqual(calls, [[1, 2, 3]], "one call, one statement for the three");
+
+  calls.length = 0;
+  // 2 is stored already: the batch's insert fails, then each runs alone in its savepoint.
+  const settled = await Promise.allSettled(
+    [4, 2, 5].map((id) => probe.commits.runBatched(batch, id)),
+  );
+  assert.deepStrictEqual(calls, [[4, 2, 5], [4], [2], [5]]);
+  assert.deepStrictEqual(settled.map((s) => s.status), ["fulfilled", "rejected", "fulfilled"]);
+  assert.equal(await probe.count(), 5);
+  assert.equal(probe.commits.stats.commits, 2);
+});
+
+Deno.test("group commit, optimistic: no savepoint while writes succeed; a failure reruns the group with them, same outcome", async () => {
+  await using dir = await tempDir();
+  const statements: string[] = [];
+  const opened: { connection?: DatabaseSync } = {};
+  await using probe = await probeCommits(dir.path, {
+    optimistic: true,
+    execute: (statement) => {
+      statements.push(statement);
+      opened.connection!.exec(statement);
+    },
+  });
+  opened.connection = probe.sqlite.connection;
+  await Promise.all([1, 2, 3].map((id) => probe.insert(id)));
+  assert.deepStrictEqual(statements, [], "no savepoint around writes that succeed");
+  const settled = await Promise.allSettled([
+    probe.insert(4),
+    probe.commits.run(async (trx) => {
+      await trx.insertInto("probe").values({ id: 1000, note: "undone" }).execute();
+      throw new Error("this write refuses");
+    }),
+    probe.insert(5),
+  ]);
+  assert.deepStrictEqual(settled.map((s) => s.status), ["fulfilled", "rejected", "fulfilled"]);
+  assert.equal(statements.filter((s) => s === "SAVEPOINT write").length, 3, "rerun: one each");
+  assert.equal(
+    await probe.count(),
+    5,
+    "the refusing write's insert is undone, its neighbours stored",
+  );
+  assert.equal(probe.commits.stats.commits, 2);
+});
+
+Deno.test("group commit, optimistic: a batch written with one statement commits without BEGIN; if it fails, in a transaction", async () => {
+  await using dir = await tempDir();
+  await using probe = await probeCommits(dir.path, { optimistic: true });
+  const inTransaction: boolean[] = [];
+  const calls: number[][] = [];
+  const batch = probeBatch(calls, { oneStatement: true });
+  const watched = {
+    ...batch,
+    run: (trx: Transaction<Probe>, ids: readonly number[]) => {
+      inTransaction.push(probe.sqlite.connection.isTransaction);
+      return batch.run(trx, ids);
+    },
+  };
+  await Promise.all([1, 2].map((id) => probe.commits.runBatched(watched, id)));
+  assert.deepStrictEqual(inTransaction, [false], "the one statement committed alone");
+  inTransaction.length = 0;
+  const settled = await Promise.allSettled(
+    [3, 1].map((id) => probe.commits.runBatched(watched, id)),
+  );
+  assert.deepStrictEqual(settled.map((s) => s.status), ["fulfilled", "rejected"]);
+  assert.deepStrictEqual(
+    inTransaction,
+    [false, true, true, true],
+    "then batch, 3, 1 in savepoints",
+  );
+  assert.equal(await probe.count(), 3);
+});
+
+Deno.test("group commit, optimistic: a lock held elsewhere past the server's lock timeout fails the whole group at once", async () => {
+  await using dir = await tempDir();
+  class LockNotAvailable extends Error {}
+  await using probe = await probeCommits(dir.path, {
+    optimistic: true,
+    isBusy: (error) => error instanceof LockNotAvailable,
+  });
+  const settled = await Promise.allSettled([
+    probe.insert(1),
+    probe.commits.run(() => Promise.reject(new LockNotAvailable("lock timeout"))),
+    probe.insert(2),
+  ]);
+  for (const outcome of settled) {
+    assert.equal(outcome.status, "rejected");
+    assert.ok((outcome as PromiseRejectedResult).reason instanceof WriteLockTimeoutError);
+  }
+  assert.equal(await probe.count(), 0, "nothing of the group was stored");
+  assert.equal(probe.commits.stats.lockTimeouts, 3);
+});
+
+Deno.test("group commit: with concurrency 2 a second group commits while the first waits, taking every write queued", async () => {
+  await using dir = await tempDir();
+  await using probe = await probeCommits(dir.path, { concurrency: 2, optimistic: true });
+  // Two groups in flight at once need two connections; one SQLite connection has one
+  // transaction, so the first group here is a slow write outside of it.
+  const order: string[] = [];
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => release = resolve);
+  const slow = probe.commits.runBatched({
+    run: async (_trx, items: readonly number[]) => {
+      order.push("slow starts");
+      await held;
+      order.push("slow ends");
+      return items;
+    },
+    oneStatement: () => true,
+  }, 1);
+  await sleep(10);
+  const quick = Promise.all(
+    [2, 3, 4].map((id) => probe.insert(id).then(() => order.push(`${id}`))),
+  );
+  await quick;
+  assert.deepStrictEqual(order, ["slow starts", "2", "3", "4"], "not held up by the first");
+  release();
+  await slow;
+  assert.equal(probe.commits.stats.commits, 2, "the three queued writes shared one group");
 });

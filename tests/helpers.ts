@@ -3,8 +3,12 @@
  *
  * @module
  */
+import { DatabaseSync } from "node:sqlite";
+// @ts-types="@types/pg"
+import pg from "pg";
 import { readUntil } from "../src/child_output.ts";
 import { Archivist, type ArchivistOptions } from "../db/archivist.ts";
+import { createTestDatabase, testPostgresTemplate } from "./fixtures/postgres.ts";
 
 /** A temporary directory removed on dispose. */
 export async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
@@ -15,19 +19,78 @@ export async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
   };
 }
 
-/** An Archivist on a fresh file in a temporary directory; both go away on dispose. */
+/** A fresh archive location for a test: a file in `dir`, or a database of the PostgreSQL pass. */
+export interface TestLocation extends AsyncDisposable {
+  /** What `ARCHIVIST_DB` would say: the file's path or the database's URL. */
+  readonly location: string;
+}
+
+/**
+ * A fresh archive location: `dir/file` normally; in the PostgreSQL pass of `deno task test` a new
+ * database copied from the migrated template, dropped on dispose.
+ */
+export async function freshLocation(dir: string, file = "archivist.db"): Promise<TestLocation> {
+  const template = testPostgresTemplate();
+  if (!template) return { location: `${dir}/${file}`, [Symbol.asyncDispose]: async () => {} };
+  const database = await createTestDatabase(template);
+  return { location: database.url, [Symbol.asyncDispose]: () => database[Symbol.asyncDispose]() };
+}
+
+/** Whether `location` is a PostgreSQL database (in the PostgreSQL pass), not a SQLite file. */
+export function isPostgresLocation(location: string): boolean {
+  return /^postgres(ql)?:\/\//.test(location);
+}
+
+/**
+ * Runs `statement` at `location` over a connection of its own (not the Archivist's), as another
+ * program would; its rows. SQLite runs it with `all()` when it returns rows, else `exec()`.
+ */
+export async function queryOn(
+  location: string,
+  statement: string,
+): Promise<Record<string, unknown>[]> {
+  if (!isPostgresLocation(location)) {
+    const db = new DatabaseSync(location);
+    try {
+      const prepared = db.prepare(statement);
+      if (prepared.columns().length > 0) return prepared.all() as Record<string, unknown>[];
+      prepared.run();
+      return [];
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: location });
+  await client.connect();
+  try {
+    return (await client.query(statement)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Rows of `table` at `location`, read over a connection of its own (not the Archivist's). */
+export async function rowCount(location: string, table: string): Promise<number> {
+  return Number((await queryOn(location, `SELECT count(*) AS n FROM ${table}`))[0].n);
+}
+
+/**
+ * An Archivist on a fresh file in a temporary directory (or a fresh PostgreSQL database in the
+ * PostgreSQL pass); all go away on dispose. `path` is what `ARCHIVIST_DB` would say.
+ */
 export async function tempArchive(
   options: ArchivistOptions = {},
 ): Promise<{ archivist: Archivist; path: string; dir: string } & AsyncDisposable> {
   const dir = await Deno.makeTempDir({ prefix: "archivist-test-" });
-  const path = `${dir}/archivist.db`;
-  const archivist = await Archivist.open(path, options);
+  const fresh = await freshLocation(dir);
+  const archivist = await Archivist.open(fresh.location, options);
   return {
     archivist,
-    path,
+    path: fresh.location,
     dir,
     [Symbol.asyncDispose]: async () => {
       await archivist.close();
+      await fresh[Symbol.asyncDispose]();
       await Deno.remove(dir, { recursive: true });
     },
   };

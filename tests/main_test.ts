@@ -3,11 +3,16 @@ import { Archivist } from "../db/archivist.ts";
 import { SCHEMA_VERSION } from "../db/migrations.ts";
 import { DEMO_REAL_APP_KEY, DEMO_REAL_APP_SECRET, startSimulator } from "../src/sim/server.ts";
 import { startService } from "./fixtures/service.ts";
-import { runCli, tempDir } from "./helpers.ts";
+import { freshLocation, isPostgresLocation, runCli, tempDir } from "./helpers.ts";
 
 Deno.test("service: without KIS credentials it serves, says once that collection is off, exits 0", async () => {
   await using dir = await tempDir();
-  const service = await startService(dir.path);
+  // The default file, or in the PostgreSQL pass a database named by ARCHIVIST_DB.
+  await using fresh = await freshLocation(`${dir.path}/data`);
+  const service = await startService(
+    dir.path,
+    isPostgresLocation(fresh.location) ? { ARCHIVIST_DB: fresh.location } : {},
+  );
   const health = await (await fetch(`${service.url}/health`)).json();
   assert.equal(health.status, "ok");
   assert.equal(health.schema_version, SCHEMA_VERSION);
@@ -24,7 +29,7 @@ Deno.test("service: without KIS credentials it serves, says once that collection
   const { code, stderr } = await service.stop();
   assert.equal(code, 0);
   assert.equal(stderr.match(/Collection is off/g)?.length, 1);
-  await using archivist = await Archivist.open(`${dir.path}/data/archivist.db`);
+  await using archivist = await Archivist.open(fresh.location);
   assert.equal((await archivist.listDecisions({})).items.length, 1);
   await Deno.stat(`${dir.path}/logs/archivist.jsonl`);
 });
@@ -36,7 +41,8 @@ Deno.test("service: with credentials, catch-up on start collects the watchlist's
     tokenIssueIntervalSec: 1,
     quiet: true,
   });
-  const dbPath = `${dir.path}/archivist.db`;
+  await using fresh = await freshLocation(dir.path);
+  const dbPath = fresh.location;
   {
     await using archivist = await Archivist.open(dbPath);
     await archivist.addToWatchlist([{ stock_code: "005930" }, { stock_code: "000660" }]);
@@ -108,7 +114,8 @@ Deno.test("service: any KST schedule time registers; SIGTERM mid-collection stop
     faults: { latencyMs: 200 },
     quiet: true,
   });
-  const dbPath = `${dir.path}/archivist.db`;
+  await using fresh = await freshLocation(dir.path);
+  const dbPath = fresh.location;
   const codes = ["005930", "000660", "035420", "051910", "005380", "035720", "068270", "105560"];
   {
     await using archivist = await Archivist.open(dbPath);

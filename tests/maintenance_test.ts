@@ -4,7 +4,8 @@ import { Archivist } from "../db/archivist.ts";
 import { listBackups } from "../db/backup.ts";
 import { maintenanceSchedule, registerMaintenance, runMaintenance } from "../src/maintenance.ts";
 import { barTimeOf } from "../src/time.ts";
-import { recordFinishedRun, tempDir } from "./helpers.ts";
+import { testPostgresTemplate } from "./fixtures/postgres.ts";
+import { freshLocation, recordFinishedRun, rowCount, tempDir } from "./helpers.ts";
 
 const NOW = new Date("2026-11-26T09:00:00Z"); // 18:00 KST
 const OLD = new Date("2025-06-01T09:00:00Z"); // 543 days earlier
@@ -19,9 +20,11 @@ function rows(path: string, table: string): number {
   }
 }
 
-/** An archive with one old and one recent record of each kind, and old and new run logs. */
-async function seed(dir: string): Promise<string> {
-  const path = `${dir}/archive.db`;
+/**
+ * An archive (at `path`, default a file in `dir`) with one old and one recent record of each kind,
+ * and old and new run logs.
+ */
+async function seed(dir: string, path = `${dir}/archive.db`): Promise<string> {
   for (const now of [OLD, NOW]) {
     await using archivist = await Archivist.open(path, { now: () => now });
     await archivist.logDecisions([DECISION], { key: `key-${now.getTime()}`, fingerprint: "f" });
@@ -179,4 +182,33 @@ Deno.test("maintenance: a stop waits for the firing in flight; after it, firings
   await handlers[0]();
   await registration.idle();
   assert.equal((await listBackups(`${dir.path}/backups`, path)).length, 1, "no firing after stop");
+});
+
+Deno.test({
+  name:
+    "maintenance on PostgreSQL: no backup of its own (the server's tools are named), pruning as on SQLite",
+  ignore: testPostgresTemplate() === undefined,
+  fn: async () => {
+    await using dir = await tempDir();
+    await using fresh = await freshLocation(dir.path);
+    const location = await seed(dir.path, fresh.location);
+    await using archivist = await Archivist.open(location);
+    const report = await runMaintenance({
+      archivist,
+      config: {
+        backup: { dir: `${dir.path}/backups`, keep: 7 },
+        retention: { days: 400, minuteBarDays: 30 },
+        logDir: `${dir.path}/logs`,
+        maintenanceTimeKst: "18:00",
+      },
+      now: () => NOW,
+    });
+    assert.equal(report.backup, undefined);
+    assert.equal(report.backupError, undefined, "not a failure: nothing to alert");
+    assert.match(report.backupSkipped!, /PostgreSQL database .*pg_dump/);
+    assert.deepStrictEqual(report.pruned, { idempotencyRecords: 1, runs: 1, minuteBars: 1 });
+    assert.equal(await rowCount(location, "collection_run_failure"), 1);
+    assert.equal(await rowCount(location, "llm_decision_ledger"), 2);
+    await assert.rejects(Deno.stat(`${dir.path}/backups`), Deno.errors.NotFound);
+  },
 });

@@ -6,8 +6,9 @@
  * @module
  */
 import { Command } from "commander";
-import { backupArchive, BackupError, listBackups } from "../../db/backup.ts";
-import { runProgram, startCommand } from "./entry.ts";
+import { backupArchive, BackupError, listBackups, serverBackupAdvice } from "../../db/backup.ts";
+import { loadConfig } from "../config.ts";
+import { exitOnUsageError, runProgram, startCommand, UsageError } from "./entry.ts";
 
 const EXIT_FAILED = 1;
 
@@ -25,6 +26,8 @@ const program = new Command("backup")
   .exitOverride()
   .configureOutput({ writeErr: (text) => Deno.stderr.writeSync(new TextEncoder().encode(text)) })
   .action(async (options: { to?: string; list?: boolean }) => {
+    const advice = serverBackupAdvice((await loadConfig().catch(exitOnUsageError)).databasePath);
+    if (advice) exitOnUsageError(new UsageError(`${advice}.`));
     await using command = await startCommand("backup.jsonl", { writes: "optional" });
     const { archivist, config } = command;
     const folder = options.to ?? config.backup.dir;

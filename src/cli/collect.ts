@@ -1,6 +1,6 @@
 /**
  * `deno task collect <flow|intraday|daily|all> [--date D | --from D --to D] [--codes C,C]
- * [--refetch] [--dry-run]`: one ad-hoc collection, then exit.
+ * [--refetch] [--shard i/n] [--dry-run]`: one ad-hoc collection, then exit.
  *
  * Default day: per job, the latest trading day whose data is final (minute bars from that day's
  * close — 15:30, 16:30 on a CSAT day —, flows and daily candles ten minutes later). `--from/--to`
@@ -19,10 +19,12 @@ import type { Archivist } from "../../db/archivist.ts";
 import { COLLECTION_JOBS, type CollectionJob } from "../../db/schema.ts";
 import { CalendarRefresher } from "../../collectors/calendar.ts";
 import { latestReadyTradeDate } from "../../collectors/dates.ts";
-import { type JobContext, JOBS, noTargetsReason } from "../../collectors/jobs.ts";
+import { type JobContext, JOBS, jobTargets, noTargetsReason } from "../../collectors/jobs.ts";
 import { runCollection, type RunObserver, type RunReport } from "../../collectors/run.ts";
 import { KisClient, KisCredentialsError } from "../kis/mod.ts";
 import { isStockCode } from "../stock_code.ts";
+import { parseShard, type Shard } from "../../collectors/shard.ts";
+import type { ProgressBar } from "./progress.ts";
 import { datesBetween, kstDate } from "../time.ts";
 import {
   checkDateOption,
@@ -45,6 +47,8 @@ interface CollectArgs {
   readonly codes: readonly string[];
   readonly dryRun: boolean;
   readonly refetch: boolean;
+  /** This collector's part of the targets when several split them (else `ARCHIVIST_SHARD`). */
+  readonly shard?: Shard;
 }
 
 /** A date option that must be a date and not after today: there is nothing to collect yet. */
@@ -73,6 +77,11 @@ function parseArgs(argv: readonly string[]): CollectArgs {
     .option("--codes <codes>", "stock codes besides the collection targets, e.g. 005930,000660")
     .option("--refetch", "ask KIS again for stocks already stored (to pick up corrections)", false)
     .option("--dry-run", "print targets and planned KIS calls; send nothing", false)
+    .option(
+      "--shard <i/n>",
+      "collect only part i of n of the targets (by a stable hash of the stock code), so n hosts " +
+        "split them",
+    )
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
     .showHelpAfterError(false);
@@ -85,7 +94,14 @@ function parseArgs(argv: readonly string[]): CollectArgs {
     codes?: string;
     dryRun: boolean;
     refetch: boolean;
+    shard?: string;
   }>();
+  let shard: Shard | undefined;
+  try {
+    shard = options.shard === undefined ? undefined : parseShard(options.shard);
+  } catch (error) {
+    throw new UsageError(`--shard: ${(error as Error).message}`);
+  }
   const today = kstDate(new Date());
   const date = checkDate("--date", options.date, today);
   const from = checkDate("--from", options.from, today);
@@ -111,6 +127,7 @@ function parseArgs(argv: readonly string[]): CollectArgs {
     codes: [...new Set(codes)],
     dryRun: options.dryRun,
     refetch: options.refetch,
+    shard,
   };
 }
 
@@ -166,7 +183,7 @@ async function printDryRun(
       continue;
     }
     const spec = JOBS[job];
-    const targets = await spec.targets(archivist, tradeDate, args.codes);
+    const { targets } = await jobTargets(archivist, job, tradeDate, args.codes, args.shard);
     const context: JobContext = {
       archivist,
       client,
@@ -199,13 +216,6 @@ async function printDryRun(
     if (targets.length > 0) console.log(`  targets: ${targets.join(", ")}`);
   }
   console.log(`dry run: ${total} KIS calls planned, none sent`);
-}
-
-/** A minimal view of a `cli-progress` bar (the package ships no types). */
-interface ProgressBar {
-  start(total: number, value: number, payload: Record<string, unknown>): void;
-  update(value: number, payload: Record<string, unknown>): void;
-  stop(): void;
 }
 
 /** Progress as a bar with counts and time left on a terminal, as plain lines otherwise. */
@@ -299,16 +309,18 @@ async function collectableRuns(
 }
 
 async function main(): Promise<number> {
-  const args = (() => {
+  const parsed = (() => {
     try {
       return parseArgs(Deno.args);
     } catch (error) {
       return exitOnUsageError(error);
     }
   })();
-  const interactive = Deno.stdout.isTerminal() && !args.dryRun;
+  const interactive = Deno.stdout.isTerminal() && !parsed.dryRun;
   await using command = await startCommand("collect.jsonl", { console: !interactive });
   const { config, archivist } = command;
+  // This host's part of the targets: --shard, else the service's ARCHIVIST_SHARD.
+  const args = { ...parsed, shard: parsed.shard ?? config.shard };
   if (!config.kis) exitOnUsageError(missingCredentials());
   const client = KisClient.fromSettings(config.kis);
   const now = new Date();

@@ -7,6 +7,7 @@
 import process from "node:process";
 import { type Command, CommanderError } from "commander";
 import { ArchiveFileError, Archivist } from "../../db/archivist.ts";
+import { ArchiveLocationError, ArchiveUnreachableError } from "../../db/dialect.ts";
 import { SchemaTooNewError } from "../../db/migrations.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { tokenCacheProblem } from "../kis/token.ts";
@@ -118,7 +119,8 @@ export async function startCommand(
 export function exitOnUsageError(error: unknown): never {
   if (
     error instanceof ConfigError || error instanceof SchemaTooNewError ||
-    error instanceof UsageError || error instanceof ArchiveFileError
+    error instanceof UsageError || error instanceof ArchiveFileError ||
+    error instanceof ArchiveLocationError || error instanceof ArchiveUnreachableError
   ) {
     console.error(error.message);
     Deno.exit(EXIT_USAGE);

@@ -7,6 +7,7 @@
  * @module
  */
 import { Command } from "commander";
+import { serverBackupAdvice } from "../../db/backup.ts";
 import { restoreArchive, RestoreError } from "../../db/restore.ts";
 import { loadConfig } from "../config.ts";
 import { kstIso } from "../time.ts";
@@ -23,6 +24,8 @@ const program = new Command("restore")
   .action(async (file: string) => {
     createPrivateFiles();
     const config = await loadConfig();
+    const advice = serverBackupAdvice(config.databasePath);
+    if (advice) throw new UsageError(`${advice}.`);
     const stamp = kstIso(new Date()).slice(0, 19).replaceAll(":", "");
     try {
       const result = await restoreArchive(file, config.databasePath, stamp);

@@ -6,6 +6,7 @@
  * @module
  */
 import { scheduledJobs } from "../../collectors/schedule.ts";
+import { serverBackupAdvice } from "../../db/backup.ts";
 import { COLLECTION_JOBS } from "../../db/schema.ts";
 import { jobSwitchVariable, loadConfig } from "../config.ts";
 import { maintenanceSchedule } from "../maintenance.ts";
@@ -34,11 +35,14 @@ console.log(
     "the service also catches up when it starts.",
 );
 const { backup, retention } = config;
+const serverBackup = serverBackupAdvice(config.databasePath);
 console.log(
   `The maintenance ${
-    backup.keep > 0
-      ? `backs the archive up into ${backup.dir}/ (keeping the newest ${backup.keep}), then `
-      : "(no backup: ARCHIVIST_BACKUP_KEEP=0) "
+    backup.keep === 0
+      ? "(no backup: ARCHIVIST_BACKUP_KEEP=0) "
+      : serverBackup
+      ? "(no backup: a PostgreSQL archive is backed up with the server's tools, e.g. pg_dump) "
+      : `backs the archive up into ${backup.dir}/ (keeping the newest ${backup.keep}), then `
   }prunes records older than ${retention.days} days` +
     (retention.minuteBarDays === undefined ? "." : ` (minute bars: ${retention.minuteBarDays}).`),
 );

@@ -83,19 +83,6 @@ const OVERVIEW_RUN_COLUMNS = pick(RUN_COLUMNS, [
   "duration",
 ]);
 
-async function fileSize(path: string): Promise<number | null> {
-  if (path === ":memory:") return null;
-  let total = 0;
-  for (const file of [path, `${path}-wal`]) {
-    try {
-      total += (await Deno.stat(file)).size;
-    } catch {
-      // No write-ahead log right now, or the file is not readable: count what is.
-    }
-  }
-  return total;
-}
-
 /** A cell's tooltip: short for a complete day (most of the grid), every fact otherwise. */
 function cellTitle(name: string | undefined, cell: CoverageCell): string {
   if (cell.state === "complete" && cell.failures.length === 0) return `${cell.tradeDate}: complete`;
@@ -219,7 +206,7 @@ async function overviewPage(c: Context, options: AppOptions) {
     .all([
       archivist.health(),
       archivist.archiveCounts(),
-      fileSize(archivist.path),
+      archivist.databaseBytes(),
       archivist.listRuns({ limit: LAST_RUNS }),
       archivist.stockDayRecords(targets, days),
       archivist.latestRunsOfDays(days),

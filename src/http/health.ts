@@ -1,8 +1,8 @@
 /**
  * `GET /health` (no token needed): liveness, database reachability, whether writes work (and why
- * not), failed writes, the last run of each collection job, whether collection is on and how far
- * the trading calendar is known. 503 unless everything is ok: the database is unreachable,
- * damaged or read-only, or writes fail.
+ * not), failed writes, the last run of each collection job (and of each shard, when collectors
+ * split the targets), whether collection is on and how far the trading calendar is known. 503
+ * unless everything is ok: the database is unreachable, damaged or read-only, or writes fail.
  *
  * @module
  */
@@ -36,6 +36,10 @@ const healthSchema = z.object({
     flow: lastRunSchema.optional(),
     intraday: lastRunSchema.optional(),
     daily: lastRunSchema.optional(),
+  }),
+  shard_runs: z.array(lastRunSchema).meta({
+    description: "The latest run of each job on each shard when collectors split the targets " +
+      "(`collect --shard i/n`), by job then shard",
   }),
   collection: z.object({
     enabled: z.boolean(),
@@ -77,6 +81,9 @@ export function addHealthRoute(app: OpenAPIHono, { archivist, collection }: AppO
       : health.readOnly
       ? "read-only" as const
       : "ok" as const;
+    const shardRuns = health.database === "ok"
+      ? await archivist.lastShardRuns().catch(() => [])
+      : [];
     return c.json({
       status,
       database: health.database,
@@ -87,6 +94,7 @@ export function addHealthRoute(app: OpenAPIHono, { archivist, collection }: AppO
       schema_version: health.schemaVersion,
       failed_writes: health.failedWrites,
       last_runs: health.lastRuns,
+      shard_runs: shardRuns,
       collection: collection?.() ?? { enabled: false, reason: "no collector in this process" },
       calendar: { known_through: health.calendar.knownThrough, warning: health.calendar.warning },
     }, status === "ok" ? 200 : 503);

@@ -31,6 +31,10 @@ export const runSchema = z.object(
     stocks_failed: z.int(),
     rows_written: z.int(),
     kis_calls: z.int(),
+    shard: z.string().nullable().meta({
+      description: "The part i/n of the targets this run collected (`collect --shard`); null: all",
+      example: "1/2",
+    }),
   } satisfies Record<keyof CollectionRunRow, z.ZodType>,
 ).extend({
   failures: z.array(z.object({ stock_code: z.string(), error: z.string() })),
