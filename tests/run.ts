@@ -11,7 +11,12 @@
 import { Archivist } from "../db/archivist.ts";
 import { adminQuery, startThrowawayPostgres, TEST_POSTGRES_ENV } from "./fixtures/postgres.ts";
 
-/** The suites that run on both backends: their fixtures open PostgreSQL in the second pass. */
+/**
+ * The suites that run on both backends: their fixtures open PostgreSQL in the second pass. Left
+ * out: suites of SQLite's own file (file checks, backup and restore, the adapter, the group commit
+ * over it, faults of the file system), and those that never open the archive (KIS, simulator,
+ * configuration, the browser, whose pages `dashboard_pages_test.ts` reads on both).
+ */
 const POSTGRES_SUITES = [
   "tests/db_archivist_test.ts",
   "tests/db_outcomes_test.ts",
@@ -43,6 +48,11 @@ const POSTGRES_SUITES = [
   "tests/dashboard_entries_test.ts",
   "tests/dashboard_reports_test.ts",
   "tests/cli_copy_test.ts",
+  "tests/cli_migrate_test.ts",
+  "tests/cli_report_test.ts",
+  "tests/cli_watchlist_test.ts",
+  "tests/maintenance_test.ts",
+  "tests/main_test.ts",
 ];
 
 /** The migrated database every test database of the PostgreSQL pass is copied from. */
