@@ -8,14 +8,20 @@
 import assert from "node:assert/strict";
 import { Archivist } from "../db/archivist.ts";
 import { LEASE_BUSY_REASON } from "../collectors/lease.ts";
+import { catchUp } from "../collectors/catch_up.ts";
 import { runCollection } from "../collectors/run.ts";
 import { inShard, parseShard } from "../collectors/shard.ts";
 import { createApp } from "../src/http/app.ts";
 import { AllowedHosts } from "../src/http/host_check.ts";
+import { previousTradingDay } from "../src/calendar.ts";
+import { DEMO_REAL_APP_KEY, DEMO_REAL_APP_SECRET, startSimulator } from "../src/sim/server.ts";
+import { kstDate } from "../src/time.ts";
 import { collectFixture, FIVE_STOCKS } from "./collectors_fixture.ts";
 import { runCli, tempDir } from "./helpers.ts";
 
 const DAY = "2026-11-24";
+/** The latest day whose flows are final at the fixture's clock (16:05 KST of 2026-11-25). */
+const LATEST_FLOW_DAY = "2026-11-25";
 
 Deno.test("shard: i/n is parsed strictly; every code falls in exactly one part, always the same", () => {
   assert.deepEqual(parseShard("2/3"), { index: 2, count: 3 });
@@ -151,4 +157,89 @@ Deno.test("collect CLI: a bad --shard is a usage error naming the form", async (
   });
   assert.equal(result.code, 2);
   assert.match(result.stderr, /--shard: expected a shard as i\/n/);
+});
+
+Deno.test("shard: every job of the table collects only its part, daily candles too; a shard without a target of the day succeeds, saying so", async () => {
+  await using fx = await collectFixture();
+  const shard = { index: 1, count: 2 };
+  const daily = await runCollection(fx.deps, {
+    job: "daily",
+    tradeDate: DAY,
+    trigger: "manual",
+    codes: [...FIVE_STOCKS],
+    shard,
+  });
+  assert.deepEqual([daily.status, daily.stocksTotal], ["succeeded", 1]);
+  assert.equal((await fx.archivist.dailyPrices("005930", DAY, DAY)).length, 1, "its one stock");
+  assert.equal(await fx.archivist.dailyPriceSpan("035420"), null, "not another part's");
+
+  // 000660 falls in part 2: part 1 has nothing to collect, and has collected its part whole.
+  const none = await runCollection(fx.deps, {
+    job: "flow",
+    tradeDate: DAY,
+    trigger: "manual",
+    codes: ["000660"],
+    shard,
+  });
+  assert.deepEqual([none.status, none.stocksTotal, none.kisCalls], ["succeeded", 0, 0]);
+  assert.match(none.reason ?? "", /no target falls in shard 1\/2/);
+});
+
+Deno.test("shard: catch-up on each host collects its part of a missed day; the day is done once both are", async () => {
+  await using fx = await collectFixture();
+  await fx.archivist.addToWatchlist(FIVE_STOCKS.map((stock_code) => ({ stock_code })));
+  const catchUpOn = (index: number) =>
+    catchUp({ ...fx.deps, days: 1, jobs: ["flow"], shard: { index, count: 2 } });
+  const first = await catchUpOn(1);
+  assert.deepEqual(first.runs.map((r) => [r.tradeDate, r.status, r.stocksTotal]), [
+    [LATEST_FLOW_DAY, "succeeded", 1],
+  ]);
+  assert.deepEqual([...await fx.archivist.succeededDates("flow", [LATEST_FLOW_DAY])], []);
+  const second = await catchUpOn(2);
+  assert.deepEqual(second.runs.map((r) => [r.status, r.stocksTotal]), [["succeeded", 4]]);
+  assert.deepEqual(second.runs.map((r) => r.tradeDate), [LATEST_FLOW_DAY]);
+  assert.deepEqual(
+    await fx.archivist.succeededDates("flow", [LATEST_FLOW_DAY]),
+    new Set([LATEST_FLOW_DAY]),
+  );
+  assert.deepEqual((await catchUpOn(1)).missing, [], "nothing left for either host");
+});
+
+Deno.test("collect CLI: ARCHIVIST_SHARD narrows every job's targets as --shard does; --shard wins", async () => {
+  await using dir = await tempDir();
+  await using sim = await startSimulator({
+    rateLimit: { real: 1000 },
+    tokenIssueIntervalSec: 1,
+    quiet: true,
+  });
+  const day = previousTradingDay(kstDate(new Date()));
+  const env = {
+    ARCHIVIST_DB: `${dir.path}/a.db`,
+    ARCHIVIST_LOG_DIR: `${dir.path}/logs`,
+    ARCHIVIST_SHARD: "1/2",
+    KIS_BASE_URL: sim.realUrl,
+    KIS_APP_KEY: DEMO_REAL_APP_KEY,
+    KIS_APP_SECRET: DEMO_REAL_APP_SECRET,
+    KIS_TOKEN_CACHE: `${dir.path}/token.json`,
+  };
+  const dryRun = (...args: string[]) =>
+    runCli(
+      "src/cli/collect.ts",
+      ["all", "--date", day, "--codes", FIVE_STOCKS.join(","), "--dry-run", ...args],
+      { cwd: dir.path, env },
+    );
+  const mine = await dryRun();
+  assert.equal(mine.code, 0, mine.stderr);
+  for (const job of ["flow", "intraday", "daily"]) {
+    assert.match(mine.stdout, new RegExp(`${job} ${day}: 1 stocks`), job);
+  }
+  assert.equal(mine.stdout.match(/ {2}targets: 005930\n/g)?.length, 3, mine.stdout);
+  const other = await dryRun("--shard", "2/2");
+  assert.equal(other.code, 0, other.stderr);
+  assert.equal(
+    other.stdout.match(/ {2}targets: 000660, 005380, 035420, 051910\n/g)?.length,
+    3,
+    other.stdout,
+  );
+  assert.equal(sim.stats().requests, 0);
 });
