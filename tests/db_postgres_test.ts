@@ -22,8 +22,15 @@ import {
 } from "../db/dialect.ts";
 import type { DecisionEntry } from "../db/entries.ts";
 import { MIGRATIONS, SCHEMA_VERSION, SchemaTooNewError } from "../db/migrations.ts";
+import { ArchiveWriteError } from "../db/errors.ts";
+import { postgresFault } from "../db/postgres.ts";
 import { POSTGRES_MIGRATIONS } from "../db/postgres_migrations.ts";
-import { createTestDatabase, testPostgresTemplate } from "./fixtures/postgres.ts";
+import {
+  adminQuery,
+  createTestDatabase,
+  startThrowawayPostgres,
+  testPostgresTemplate,
+} from "./fixtures/postgres.ts";
 import { tempDir } from "./helpers.ts";
 
 const template = testPostgresTemplate();
@@ -371,4 +378,64 @@ Deno.test("postgres dialect: deadlocks and serialization failures are retried, n
   );
   assert.equal(POSTGRES_DIALECT.isTransientConflict(conflict("23505")), false);
   assert.equal(POSTGRES_DIALECT.isTransientConflict("40P01"), false);
+});
+
+Deno.test("postgres faults: SQLSTATEs name the archive's faults; a request's own error names none", () => {
+  const error = (code: string, message = "x") => Object.assign(new Error(message), { code });
+  assert.equal(postgresFault(error("55P03")), "busy");
+  assert.equal(postgresFault(error("53100")), "full");
+  assert.equal(postgresFault(error("25006")), "read-only");
+  assert.equal(postgresFault(error("58030")), "io");
+  assert.equal(postgresFault(error("57P01")), "cannot-open");
+  assert.equal(postgresFault(error("08006")), "cannot-open");
+  assert.equal(postgresFault(error("ECONNREFUSED")), "cannot-open");
+  assert.equal(postgresFault(new Error("Connection terminated unexpectedly")), "cannot-open");
+  assert.equal(postgresFault(new Error("wrapped", { cause: error("53100") })), "full");
+  for (const own of ["23505", "23514", "22P02", "42P01", "40P01"]) {
+    assert.equal(postgresFault(error(own)), undefined, own);
+  }
+});
+
+Deno.test({
+  name: "postgres: durability follows the server's synchronous_commit, said in /health's sync",
+  ignore,
+  fn: async () => {
+    await using db = await freshDatabase();
+    {
+      await using archivist = await Archivist.open(db.url);
+      assert.equal(archivist.sync, "full", "the server flushes its log before a COMMIT returns");
+    }
+    const name = new URL(db.url).pathname.slice(1);
+    await db.client.query(`ALTER DATABASE ${name} SET synchronous_commit = off`);
+    await using archivist = await Archivist.open(db.url, { sync: "full" });
+    assert.equal(archivist.sync, "normal", "off: a COMMIT returns before its log is flushed");
+    assert.equal((await archivist.logDecisions([decision()])).ids.length, 1);
+  },
+});
+
+Deno.test({
+  name:
+    "postgres: a server gone away fails writes with a cause /health names; reads say unreachable",
+  ignore,
+  fn: async () => {
+    // A server of its own: this one is stopped under the archive.
+    const server = await startThrowawayPostgres();
+    try {
+      const url = server.url("gone");
+      await adminQuery(url, "CREATE DATABASE gone");
+      await using archivist = await Archivist.open(url);
+      assert.equal((await archivist.logDecisions([decision()])).ids.length, 1);
+      await server.stop();
+      await assert.rejects(archivist.logDecisions([decision()]), ArchiveWriteError);
+      assert.deepEqual(
+        [archivist.writeStatus.status, archivist.writeStatus.fault],
+        ["failing", "cannot-open"],
+      );
+      const health = await archivist.health();
+      assert.equal(health.database, "unreachable");
+      assert.ok(health.error);
+    } finally {
+      await server.stop();
+    }
+  },
 });
