@@ -65,8 +65,8 @@ export function addDecisionRoutes(app: OpenAPIHono, options: AppOptions): void {
       "original row's `timestamp`, `trade_date` and `schema_v` when present. `decided_at` " +
       "defaults to `timestamp`, else the time of receipt; `trade_date` defaults to the one that " +
       "time applies to (after that day's close — 15:30 KST, 16:30 on CSAT days —: the next " +
-      "trading day). A 201 means the rows are committed and, under ARCHIVIST_SYNC=full (the " +
-      "default), synced to the device.",
+      "trading day). A 201 means the rows are committed and, when /health says `sync: full` " +
+      "(the default), synced to the device.",
     listSummary: "List decisions, oldest first",
     entry: decisionEntrySchema,
     item: decisionSchema,

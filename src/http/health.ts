@@ -19,7 +19,10 @@ const healthSchema = z.object({
       "`unavailable` (the database does not answer)",
   }),
   database: z.enum(["ok", "unreachable", "corrupt"]),
-  read_only: z.boolean().meta({ description: "The archive file cannot be written by the service" }),
+  read_only: z.boolean().meta({
+    description: "The archive file cannot be written by the service (SQLite; always false on " +
+      "PostgreSQL)",
+  }),
   writes: z.object({
     status: z.enum(["ok", "failing"]),
     fault: z.enum(["busy", "corrupt", "full", "read-only", "io", "cannot-open", "sync"]).optional(),
@@ -27,7 +30,8 @@ const healthSchema = z.object({
     since: z.string().optional().meta({ description: "When writes started failing (UTC)" }),
   }).meta({ description: "Failing from a failed write until one succeeds again" }),
   sync: z.enum(["normal", "full"]).meta({
-    description: "`full`: a 201 means synced to the device; `normal`: committed",
+    description: "`full`: a 201 means synced to the device; `normal`: committed (on PostgreSQL " +
+      "as its synchronous_commit makes a COMMIT: `normal` when it is off)",
   }),
   error: z.string().optional(),
   schema_version: z.int(),

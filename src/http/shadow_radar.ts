@@ -44,7 +44,7 @@ export function addShadowRadarRoutes(app: OpenAPIHono, options: AppOptions): voi
     postDescription: "Takes the dict Scout passed to `log_shadow_radar` unchanged, with the " +
       "original row's `timestamp`, `trade_date` and `schema_v` when present. `logged_at` " +
       "defaults to `timestamp`, else the time of receipt. A 201 means the rows are committed " +
-      "and, under ARCHIVIST_SYNC=full (the default), synced to the device.",
+      "and, when /health says `sync: full` (the default), synced to the device.",
     listSummary: "List rejected candidates, oldest first",
     entry: rejectionEntrySchema,
     item: rejectionSchema,
