@@ -91,6 +91,14 @@ export function describeLocation(location: ArchiveLocation): string {
   return url.toString();
 }
 
+/** The password in `location`'s URL (as written and decoded), for the logs to redact; else none. */
+export function locationSecrets(location: string): string[] {
+  const where = parseArchiveLocation(location);
+  if (where.dialect === "sqlite") return [];
+  const { password } = new URL(where.url);
+  return password === "" ? [] : [...new Set([password, decodeURIComponent(password)])];
+}
+
 /** What differs between the backends, for the modules whose SQL is not portable. */
 export interface SqlDialect {
   readonly name: DialectName;

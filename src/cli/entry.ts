@@ -7,7 +7,11 @@
 import process from "node:process";
 import { type Command, CommanderError } from "commander";
 import { ArchiveFileError, Archivist } from "../../db/archivist.ts";
-import { ArchiveLocationError, ArchiveUnreachableError } from "../../db/dialect.ts";
+import {
+  ArchiveLocationError,
+  ArchiveUnreachableError,
+  locationSecrets,
+} from "../../db/dialect.ts";
 import { SchemaTooNewError } from "../../db/migrations.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { tokenCacheProblem } from "../kis/token.ts";
@@ -73,6 +77,7 @@ export async function startCommand(
       config.kis?.appSecret,
       config.token,
       config.alertWebhook,
+      ...locationSecrets(config.databasePath),
     ].filter((s): s is string => s !== undefined),
   }).catch((error) =>
     exitOnUsageError(
