@@ -87,20 +87,27 @@ export function createIntradayCollector(options: IntradayCollectorOptions): Stoc
 }
 
 /**
- * What KIS's daily data says a stock traded on a past day: the daily program-trading row's
- * volume (`acml_vol`) where offered, else the investor row, which has no volume but shows any
- * trading as a net or a price change (volume unknown then); undefined when KIS has no row of that
- * day for the stock.
+ * What KIS's daily data says a stock traded on a past day: the day's candle (FHKST03010100, on
+ * real and virtual keys) where KIS has one, else the daily program-trading row's volume
+ * (`acml_vol`) where offered, else the investor row, which has no volume but shows any trading as
+ * a net or a price change (volume unknown then); undefined when KIS has no row of that day for the
+ * stock. The candle comes first: it is KIS's own daily record of the stock's trading, and a
+ * server may leave a day without trades out of the program-trading series.
  */
 async function pastDayTrading(
   client: CollectorClient,
   stockCode: string,
   tradeDate: string,
 ): Promise<{ readonly volume?: number } | undefined> {
+  if (client.offers("dailyCandles")) {
+    const candles = await client.dailyCandles(stockCode, tradeDate, tradeDate);
+    const candle = candles.find((c) => c.tradeDate === tradeDate);
+    if (candle) return { volume: candle.volume };
+  }
   if (client.offers("programTradeDaily")) {
     const days = await client.programTradeDaily(stockCode, tradeDate);
     const day = days.find((d) => d.tradeDate === tradeDate);
-    return day ? { volume: day.acml_vol ?? undefined } : undefined;
+    if (day) return { volume: day.acml_vol ?? undefined };
   }
   const days = await client.investorFlows(stockCode);
   const day = days.find((d) => d.tradeDate === tradeDate);

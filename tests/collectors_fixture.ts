@@ -19,6 +19,7 @@ import {
   DEMO_VIRTUAL_APP_SECRET,
   type KisSimulator,
   type SimFaults,
+  type SimQuirks,
   startSimulator,
 } from "../src/sim/server.ts";
 
@@ -56,6 +57,7 @@ export interface FixtureOptions {
   readonly clock?: string;
   readonly env?: "real" | "virtual";
   readonly faults?: Partial<SimFaults>;
+  readonly quirks?: Partial<SimQuirks>;
 }
 
 /** Starts a simulator, opens an archive in a temp dir and builds a client. */
@@ -65,6 +67,7 @@ export async function collectFixture(options: FixtureOptions = {}): Promise<Coll
     tokenIssueIntervalSec: 1,
     clock: options.clock ?? SIM_CLOCK,
     faults: options.faults,
+    quirks: options.quirks,
     quiet: true,
   });
   const dir = await Deno.makeTempDir({ prefix: "archivist-collect-test-" });

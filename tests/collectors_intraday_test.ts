@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { runCollection } from "../collectors/run.ts";
-import { sessionBars } from "../src/sim/market.ts";
+import { sessionBars, SIM_HALTED_STOCK_CODE } from "../src/sim/market.ts";
 import { barTimeOf } from "../src/time.ts";
 import { collectFixture, FIVE_STOCKS, truthRows } from "./collectors_fixture.ts";
 
@@ -97,4 +97,20 @@ Deno.test("intraday: a past day on the virtual server is unavailable, not a fail
     codes: ["005930"],
   });
   assert.equal(today.status, "succeeded", today.reason ?? "");
+});
+
+Deno.test("intraday: a halt is read from KIS's daily candle where the program series leaves the day out", async () => {
+  await using fx = await collectFixture({ quirks: { programSkipsHaltedDays: true } });
+  const report = await runCollection(fx.deps, {
+    job: "intraday",
+    tradeDate: DAY,
+    trigger: "manual",
+    codes: ["005930", SIM_HALTED_STOCK_CODE],
+  });
+  assert.equal(report.status, "succeeded", report.reason ?? "");
+  assert.deepEqual([report.stocksDone, report.stocksFailed], [2, 0]);
+  assert.deepEqual(report.notes.map((n) => n.stockCode), [SIM_HALTED_STOCK_CODE]);
+  assert.match(report.notes[0].note, /halted all day/);
+  assert.deepEqual(await fx.archivist.minuteBars(SIM_HALTED_STOCK_CODE, DAY), []);
+  assert.equal(fx.sim.stats().byTrId.FHPPG04650201 ?? 0, 0, "the daily candle answered");
 });

@@ -206,6 +206,10 @@ function programDailyAnswer(request: QuoteRequest): QuoteAnswer | KisFailure {
   if (date === today && !todayStarted) date = previousTradingDay(today);
   const rows: KisRow[] = [];
   while (rows.length < MAX_PROGRAM_DAYS && date >= SIM_HISTORY_START) {
+    if (request.quirks.programSkipsHaltedDays && date !== today && isHalted(code, date)) {
+      date = previousTradingDay(date);
+      continue;
+    }
     const day = simDay(code, date)!;
     const previous = programDay(code, previousTradingDay(date)) ?? NO_PROGRAM;
     let close: number, volume: number, value: number, totals: SimProgramTotals;

@@ -81,6 +81,11 @@ export interface SimQuirks {
   holidayPageSize: number;
   /** Daily candles (FHKST03010100) pad a short answer to 100 rows with blank rows; default on. */
   dailyChartPadding: boolean;
+  /**
+   * Daily program trading (FHPPG04650201) leaves out the past days a stock was halted all day,
+   * instead of listing them with no trade; default off.
+   */
+  programSkipsHaltedDays: boolean;
 }
 
 /** The default quirks. */
@@ -90,6 +95,7 @@ export const DEFAULT_QUIRKS: SimQuirks = {
   holidayDuplicates: false,
   holidayPageSize: 24,
   dailyChartPadding: true,
+  programSkipsHaltedDays: false,
 };
 
 /** Fault-free settings. */
