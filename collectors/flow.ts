@@ -20,6 +20,7 @@ import type { InvestorFlowDay, ProgramTradeDay } from "../src/kis/mod.ts";
 import { getLogger } from "../src/log.ts";
 import type { CollectorClient } from "./client.ts";
 import { isReady, type TradingCalendar } from "./dates.ts";
+import { haltedNote, pastDayTrading } from "./day_trading.ts";
 import { DayNotFinalError, type StockCollector } from "./stock_result.ts";
 
 const log = getLogger("collect", "flow");
@@ -183,17 +184,41 @@ export function createFlowCollector(options: FlowCollectorOptions): StockCollect
       programOffered,
       isFinal,
     );
+    let note: string | undefined;
     if (!snapshots.some((s) => s.trade_date === tradeDate)) {
-      throw missingDay(stockCode, tradeDate, investorDays, programDays, programOffered);
+      const missing = missingDay(stockCode, tradeDate, investorDays, programDays, programOffered);
+      // A server may leave a day without trades out of a series: a stock halted all day is done.
+      if (missing instanceof DayNotFinalError || !isFinal(tradeDate)) throw missing;
+      const day = await pastDayTrading(client, stockCode, tradeDate);
+      if (day?.volume !== 0) throw missing;
+      const investor = investorDays.find((d) => d.tradeDate === tradeDate);
+      const halted = investor && haltedDayRow(stockCode, investor, isFinal);
+      if (halted) snapshots.push(halted);
+      snapshots.sort((a, b) => a.trade_date.localeCompare(b.trade_date));
+      note = haltedNote(tradeDate) + (halted ? "" : "; KIS has no investor flows of that day");
     }
-    const stored = await archivist.flowSnapshots(
+    const stored = snapshots.length === 0 ? [] : await archivist.flowSnapshots(
       stockCode,
       snapshots[0].trade_date,
       snapshots[snapshots.length - 1].trade_date,
     );
     const rows = keepStoredValues(snapshots, stored);
-    return { write: () => archivist.upsertFlowSnapshots(rows) };
+    return { write: () => archivist.upsertFlowSnapshots(rows), note };
   };
+}
+
+/**
+ * The flow row of a day `stockCode` did not trade at all (KIS's daily candle shows volume 0) from
+ * its investor row: no trade means a volume and program trading of exactly 0, which a server
+ * that leaves the day out of the program series does not say itself.
+ */
+function haltedDayRow(
+  stockCode: string,
+  investor: InvestorFlowDay,
+  isFinal: (tradeDate: string) => boolean,
+): FlowSnapshot | undefined {
+  const [row] = flowSnapshotsOf(stockCode, [investor], [], false, isFinal);
+  return row && { ...row, volume: 0, program_net_buy: 0, program_net_buy_value: 0 };
 }
 
 /** Why the run's day has no complete row: not final yet, too old, or a missing program day. */

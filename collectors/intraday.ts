@@ -16,6 +16,7 @@ import type { StockMinutePrice } from "../db/schema.ts";
 import type { MinuteCandle, SessionWindow } from "../src/kis/mod.ts";
 import { kstTime } from "../src/time.ts";
 import type { CollectorClient } from "./client.ts";
+import { haltedNote, pastDayTrading } from "./day_trading.ts";
 import type { StockCollector } from "./stock_result.ts";
 
 /** Minute candles from the client as rows of `stock_minute_price`. */
@@ -67,7 +68,7 @@ export function createIntradayCollector(options: IntradayCollectorOptions): Stoc
       if (day?.volume === 0) {
         return {
           write: () => Promise.resolve({ inserted: 0, updated: 0, unchanged: 0 }),
-          note: `halted all day: KIS's daily data shows no trade on ${tradeDate}`,
+          note: haltedNote(tradeDate),
         };
       }
       throw new Error(
@@ -84,35 +85,4 @@ export function createIntradayCollector(options: IntradayCollectorOptions): Stoc
       lastBarTime: candles[candles.length - 1].barTime,
     };
   };
-}
-
-/**
- * What KIS's daily data says a stock traded on a past day: the day's candle (FHKST03010100, on
- * real and virtual keys) where KIS has one, else the daily program-trading row's volume
- * (`acml_vol`) where offered, else the investor row, which has no volume but shows any trading as
- * a net or a price change (volume unknown then); undefined when KIS has no row of that day for the
- * stock. The candle comes first: it is KIS's own daily record of the stock's trading, and a
- * server may leave a day without trades out of the program-trading series.
- */
-async function pastDayTrading(
-  client: CollectorClient,
-  stockCode: string,
-  tradeDate: string,
-): Promise<{ readonly volume?: number } | undefined> {
-  if (client.offers("dailyCandles")) {
-    const candles = await client.dailyCandles(stockCode, tradeDate, tradeDate);
-    const candle = candles.find((c) => c.tradeDate === tradeDate);
-    if (candle) return { volume: candle.volume };
-  }
-  if (client.offers("programTradeDaily")) {
-    const days = await client.programTradeDaily(stockCode, tradeDate);
-    const day = days.find((d) => d.tradeDate === tradeDate);
-    if (day) return { volume: day.acml_vol ?? undefined };
-  }
-  const days = await client.investorFlows(stockCode);
-  const day = days.find((d) => d.tradeDate === tradeDate);
-  if (!day) return undefined;
-  const traded = [day.prsn_ntby_qty, day.frgn_ntby_qty, day.orgn_ntby_qty, day.prdy_vrss]
-    .some((n) => n !== null && n !== 0);
-  return traded ? {} : { volume: 0 };
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { flowSnapshotsOf, keepStoredValues } from "../collectors/flow.ts";
 import { runCollection } from "../collectors/run.ts";
 import type { InvestorFlowDay, ProgramTradeDay } from "../src/kis/mod.ts";
-import { investorDay, programDay } from "../src/sim/market.ts";
+import { investorDay, programDay, SIM_HALTED_STOCK_CODE } from "../src/sim/market.ts";
 import { collectFixture, FIVE_STOCKS } from "./collectors_fixture.ts";
 
 const DAY = "2026-11-24";
@@ -264,4 +264,40 @@ Deno.test("flowSnapshotsOf: million KRW become KRW, days merge by date, unfinal 
   assert.equal(kept.program_net_buy, 9);
   assert.equal(kept.volume, 10);
   assert.equal(kept.individual_net_buy, -1_938_572);
+});
+
+Deno.test("flow: a stock halted all day is done with the reason where the program series leaves the day out", async () => {
+  await using fx = await collectFixture({ quirks: { programSkipsHaltedDays: true } });
+  const report = await runCollection(fx.deps, {
+    job: "flow",
+    tradeDate: DAY,
+    trigger: "manual",
+    codes: ["005930", SIM_HALTED_STOCK_CODE],
+  });
+  assert.equal(report.status, "succeeded", report.reason ?? "");
+  assert.deepEqual([report.stocksDone, report.stocksFailed], [2, 0]);
+  assert.deepEqual(report.notes.map((n) => n.stockCode), [SIM_HALTED_STOCK_CODE]);
+  assert.match(report.notes[0].note, /halted all day/);
+  assert.equal(fx.sim.stats().byTrId.FHKST03010100, 1, "the daily candle told the halt");
+  // The day's row says what a server listing the halted day says: no trade, no program trading.
+  await using listed = await collectFixture();
+  await runCollection(listed.deps, {
+    job: "flow",
+    tradeDate: DAY,
+    trigger: "manual",
+    codes: [SIM_HALTED_STOCK_CODE],
+  });
+  const withoutCreatedAt = (rows: readonly Record<string, unknown>[]) =>
+    rows.map(({ snapshot_id: _, created_at: __, updated_at: ___, ...row }) => row);
+  const [row] = withoutCreatedAt(
+    await fx.archivist.flowSnapshots(SIM_HALTED_STOCK_CODE, DAY, DAY),
+  );
+  assert.deepEqual(
+    [row?.volume, row?.program_net_buy, row?.program_net_buy_value],
+    [0, 0, 0],
+  );
+  assert.deepEqual(
+    [row],
+    withoutCreatedAt(await listed.archivist.flowSnapshots(SIM_HALTED_STOCK_CODE, DAY, DAY)),
+  );
 });
