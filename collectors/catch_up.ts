@@ -16,7 +16,12 @@ import { kstDate } from "../src/time.ts";
 import { CalendarRefresher } from "./calendar.ts";
 import { latestReadyTradeDate, recentTradingDays } from "./dates.ts";
 import { JOBS, jobTargets, noTargetsReason } from "./jobs.ts";
-import { acquireCollectionLease, LEASE_BUSY_REASON, LEASE_STOPPED_REASON } from "./lease.ts";
+import {
+  acquireCollectionLease,
+  LEASE_BUSY_REASON,
+  LEASE_STOPPED_REASON,
+  ShardLayoutError,
+} from "./lease.ts";
 import { type CollectorDeps, runHoldingLease, type RunReport } from "./run.ts";
 
 const log = getLogger("collect", "catch-up");
@@ -105,7 +110,14 @@ export async function catchUp(deps: CatchUpDeps): Promise<CatchUpSummary> {
   ).sort(byDayThenJob);
   if (checked.length === 0) return { checked, missing: [], notRun: [], runs: [], skipped: null };
 
-  const lease = await acquireCollectionLease(archivist, deps.lease, deps.signal, deps.shard);
+  let lease;
+  try {
+    lease = await acquireCollectionLease(archivist, deps.lease, deps.signal, deps.shard);
+  } catch (error) {
+    if (!(error instanceof ShardLayoutError)) throw error;
+    log.error("Catch-up did not run: {reason}", { reason: error.message });
+    return { checked, missing: checked, notRun: [], runs: [], skipped: error.message };
+  }
   if (!lease) {
     const reason = deps.signal?.aborted ? LEASE_STOPPED_REASON : LEASE_BUSY_REASON;
     log.warning("Catch-up did not run: {reason}; it tries again with the next scheduled job", {

@@ -24,6 +24,33 @@ export function collectionLeaseName(shard?: Shard): string {
   return shard ? `${COLLECTION_LEASE}:${shardLabel(shard)}` : COLLECTION_LEASE;
 }
 
+/** How many parts the collector holding the lease `name` split the targets into (1: none). */
+function partsOf(name: string): number | undefined {
+  if (name === COLLECTION_LEASE) return 1;
+  const match = /^collection:\d+\/(\d+)$/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Another collector is running with another split of the targets (`--shard`/`ARCHIVIST_SHARD`
+ * with another `n`, or none): together they would collect some stocks twice and leave others out.
+ */
+export class ShardLayoutError extends Error {
+  constructor(shard: Shard | undefined, others: readonly string[]) {
+    const as = (name: string) =>
+      name === COLLECTION_LEASE
+        ? "without a shard"
+        : `as shard ${name.slice(COLLECTION_LEASE.length + 1)}`;
+    super(
+      `another collector is running ${others.map(as).join(", ")} while this one runs ${
+        as(collectionLeaseName(shard))
+      }: hosts that share an archive must split it alike; give every host the same n in ` +
+        "--shard i/n or ARCHIVIST_SHARD (or none of them a shard)",
+    );
+    this.name = "ShardLayoutError";
+  }
+}
+
 /** Why a run that could not take the lease is skipped. */
 export const LEASE_BUSY_REASON = "another collection is running";
 
@@ -127,7 +154,9 @@ export function holderIsGone(holder: string): boolean {
  * Takes the collection lease (of `shard`, when given), waiting up to `waitMs` for another holder;
  * null when it stayed taken, or when `signal` aborts meanwhile (the process is stopping). A holder
  * on this machine whose process is gone is taken over at once, whatever the wait. On success, runs
- * of the same shard left `running` by a process that died are marked failed.
+ * of the same shard left `running` by a process that died are marked failed. Throws a
+ * {@link ShardLayoutError}, holding nothing, while a collector that splits the targets another way
+ * holds its lease.
  */
 export async function acquireCollectionLease(
   archivist: Archivist,
@@ -159,6 +188,15 @@ export async function acquireCollectionLease(
       });
     }
     if (!await abortableSleep(Math.min(pollMs, left), signal)) return null;
+  }
+  // Shards of one split run at once; a collector splitting another way would overlap them.
+  const parts = partsOf(name);
+  const others = (await archivist.liveLeases()).filter((other) =>
+    other !== name && partsOf(other) !== undefined && (partsOf(other) !== parts || parts === 1)
+  );
+  if (others.length > 0) {
+    await archivist.releaseLease(name, holder);
+    throw new ShardLayoutError(shard, others);
   }
   const interrupted = await archivist.markInterruptedRuns(shard ? shardLabel(shard) : null);
   if (interrupted > 0) {

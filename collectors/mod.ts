@@ -50,6 +50,7 @@ export {
   LEASE_BUSY_REASON,
   LEASE_STOPPED_REASON,
   type LeaseOptions,
+  ShardLayoutError,
 } from "./lease.ts";
 export {
   type CollectorDeps,

@@ -33,6 +33,7 @@ import {
   LEASE_BUSY_REASON,
   LEASE_STOPPED_REASON,
   type LeaseOptions,
+  ShardLayoutError,
 } from "./lease.ts";
 import { forEachConcurrent } from "./pool.ts";
 import { type Shard, shardLabel } from "./shard.ts";
@@ -283,12 +284,17 @@ export async function runCollection(deps: CollectorDeps, asked: RunRequest): Pro
   }
   const day = await checkDay(deps, request, now);
   if ("skip" in day) return await recordNoCollection(deps, request, day.skip);
-  const lease = await acquireCollectionLease(
-    deps.archivist,
-    deps.lease,
-    deps.signal,
-    request.shard,
-  );
+  let lease;
+  try {
+    lease = await acquireCollectionLease(deps.archivist, deps.lease, deps.signal, request.shard);
+  } catch (error) {
+    if (!(error instanceof ShardLayoutError)) throw error;
+    return await recordNoCollection(deps, request, {
+      reason: error.message,
+      status: "failed",
+      retryLater: true,
+    });
+  }
   if (!lease) {
     return await recordNoCollection(deps, request, {
       reason: deps.signal?.aborted ? LEASE_STOPPED_REASON : LEASE_BUSY_REASON,

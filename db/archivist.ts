@@ -85,6 +85,7 @@ import type { IdempotencyOptions } from "./idempotency.ts";
 import {
   acquireLeaseIn,
   leaseHolder,
+  liveLeasesIn,
   releaseLeaseIn,
   renewLeaseIn,
   takeOverLeaseIn,
@@ -1077,6 +1078,12 @@ export class Archivist implements AsyncDisposable {
       { name, holder },
       (trx) => renewLeaseIn(trx, this.#sql, name, holder, ttlMs),
     );
+  }
+
+  /** The names of the leases held now (not expired), on the database's clock. */
+  liveLeases(): Promise<string[]> {
+    // A transaction of its own: PostgreSQL's clock is read inside it.
+    return this.#write("liveLeases", {}, (trx) => liveLeasesIn(trx, this.#sql));
   }
 
   /** Who holds the lease `name` now, if anyone (its expiry aside). */

@@ -88,3 +88,14 @@ export async function takeOverLeaseIn(
     .where("name", "=", name).where("holder", "=", gone).executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+/** Names of the leases that have not expired, on the dialect's clock, inside `trx`. */
+export async function liveLeasesIn(
+  trx: Transaction<Database>,
+  dialect: SqlDialect,
+): Promise<string[]> {
+  const now = await dialect.clockMs(trx);
+  const rows = await trx.selectFrom("collection_lease").select("name")
+    .where("expires_at", ">=", now).orderBy("name").execute();
+  return rows.map((row) => row.name);
+}

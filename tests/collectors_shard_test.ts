@@ -121,6 +121,37 @@ Deno.test("shard: a shard's run left running is not another shard's to mark fail
   assert.equal(await fx.archivist.markInterruptedRuns("2/2"), 1);
 });
 
+Deno.test("shard: a collector splitting the targets another way is refused while one runs; the same split is not", async () => {
+  await using fx = await collectFixture();
+  // A collector on another host runs as shard 1/3.
+  assert.ok(await fx.archivist.acquireLease("collection:1/3", "elsewhere:1:x", 60_000));
+  const run = (shard?: { index: number; count: number }) =>
+    runCollection(fx.deps, {
+      job: "flow",
+      tradeDate: DAY,
+      trigger: "manual",
+      codes: [...FIVE_STOCKS],
+      shard,
+    });
+  for (const shard of [{ index: 1, count: 2 }, undefined]) {
+    const refused = await run(shard);
+    assert.equal(refused.status, "failed");
+    assert.match(refused.reason ?? "", /another collector is running as shard 1\/3/);
+    assert.match(
+      refused.reason ?? "",
+      /give every host the same n in --shard i\/n or ARCHIVIST_SHARD/,
+    );
+    assert.equal(refused.kisCalls, 0);
+  }
+  assert.deepEqual(await fx.archivist.liveLeases(), ["collection:1/3"], "nothing left held");
+  const caughtUp = await catchUp({ ...fx.deps, days: 2, jobs: ["flow"], shard: parseShard("2/2") });
+  assert.match(caughtUp.skipped ?? "", /another collector is running as shard 1\/3/);
+  // Another part of the same split collects beside it.
+  const beside = await run({ index: 2, count: 3 });
+  assert.equal(beside.status, "succeeded", beside.reason ?? "");
+  assert.deepEqual(await fx.archivist.liveLeases(), ["collection:1/3"]);
+});
+
 Deno.test("shard: a day is done only when every shard of its split succeeded", async () => {
   await using fx = await collectFixture();
   const finish = async (shard: string | null, status: "succeeded" | "partial") => {
