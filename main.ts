@@ -75,6 +75,7 @@ const app = createApp({
   collection: () => client ? { enabled: true } : { enabled: false, reason: collectionOff },
   schedule: config.schedule,
   enabledJobs: config.enabledJobs,
+  maintenance: maintenance.schedule,
 });
 let server: HttpServer;
 try {

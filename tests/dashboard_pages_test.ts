@@ -49,6 +49,8 @@ Deno.test("dashboard overview: health, next runs, counts, runs, coverage grid, f
   // Next runs: Friday 17:00 KST, so Monday's 16:00 and 16:05.
   assert.match(html, /2026-11-30 \(Mon\) 16:00 KST/);
   assert.match(html, /2026-11-30 \(Mon\) 16:05 KST/);
+  // The daily maintenance too: every day, so today's 18:00.
+  assert.match(html, /<dt>maintenance<\/dt><dd[^>]*>2026-11-27 \(Fri\) 18:00 KST/);
   assert.match(html, new RegExp(`<dt>Decisions</dt><dd>${DECISION_COUNT}</dd>`));
   assert.match(html, new RegExp(`<dt>Rejections</dt><dd>${REJECTION_COUNT}</dd>`));
   // The grid: 5 stocks × 20 days, each case in its state.

@@ -10,7 +10,7 @@ import type { Context, Hono } from "hono";
 import type { Archivist, CollectionRunReport } from "../../db/archivist.ts";
 import { COLLECTION_JOBS, type CollectionRunRow } from "../../db/schema.ts";
 import { latestReadyTradeDate, recentTradingDays } from "../../collectors/dates.ts";
-import { scheduledJobs } from "../../collectors/schedule.ts";
+import { type CronSchedule, scheduledJobs } from "../../collectors/schedule.ts";
 import type { AppOptions } from "../http/options.ts";
 import { kstDate, kstIso } from "../time.ts";
 import { Badge, type Column, DataTable, queryString, StockLabel } from "./components.tsx";
@@ -226,12 +226,16 @@ async function overviewPage(c: Context, options: AppOptions) {
   const totals = coverageTotals(rows);
   const collection = options.collection?.() ??
     { enabled: false, reason: "no collector runs in this process" };
-  const jobs = options.schedule
-    ? scheduledJobs({
-      schedule: options.schedule,
-      enabledJobs: options.enabledJobs ?? COLLECTION_JOBS,
-    })
-    : [];
+  const jobs: { readonly job: string; readonly schedule: CronSchedule }[] = [
+    ...(collection.enabled && options.schedule
+      ? scheduledJobs({
+        schedule: options.schedule,
+        enabledJobs: options.enabledJobs ?? COLLECTION_JOBS,
+      }).map((job) => ({ job: job.job, schedule: job }))
+      : []),
+    // The maintenance runs whether or not this process collects.
+    ...(options.maintenance ? [{ job: "maintenance", schedule: options.maintenance }] : []),
+  ];
 
   return c.html(
     <Page title="Overview" active="overview" loggedIn={options.token !== undefined}>
@@ -256,14 +260,14 @@ async function overviewPage(c: Context, options: AppOptions) {
           </dl>
         </Card>
         <Card title="Next scheduled runs" id="schedule">
-          {collection.enabled && jobs.length > 0
+          {jobs.length > 0
             ? (
               <dl class="facts">
-                {jobs.map((job) => (
+                {jobs.map(({ job, schedule }) => (
                   <>
-                    <dt>{job.job}</dt>
-                    <dd title={`${job.kst} KST (cron ${job.utcCron} UTC)`}>
-                      {`${formatKstSchedule(job.nextRunKst(now))} KST`}
+                    <dt>{job}</dt>
+                    <dd title={`${schedule.kst} KST (cron ${schedule.utcCron} UTC)`}>
+                      {`${formatKstSchedule(schedule.nextRunKst(now))} KST`}
                     </dd>
                   </>
                 ))}

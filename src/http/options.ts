@@ -5,6 +5,7 @@
  * @module
  */
 import type { Archivist } from "../../db/archivist.ts";
+import type { CronSchedule } from "../../collectors/schedule.ts";
 import type { Config } from "../config.ts";
 import type { AllowedHosts } from "./host_check.ts";
 import type { Metrics } from "./metrics.ts";
@@ -25,6 +26,8 @@ export interface AppOptions {
   readonly schedule?: Config["schedule"];
   /** Of those, the jobs switched on (`Config.enabledJobs`); default all. */
   readonly enabledJobs?: Config["enabledJobs"];
+  /** The daily maintenance's schedule, for the dashboard's next runs (none when absent). */
+  readonly maintenance?: CronSchedule;
   /** The `Host` names every route answers (DNS rebinding); give the same to `serveHttp`. */
   readonly hosts: AllowedHosts;
   /** The metrics `/metrics` shows; default: metrics of the archive alone (no KIS client). */
