@@ -188,7 +188,14 @@ export function createFlowCollector(options: FlowCollectorOptions): StockCollect
     if (!snapshots.some((s) => s.trade_date === tradeDate)) {
       const missing = missingDay(stockCode, tradeDate, investorDays, programDays, programOffered);
       // A server may leave a day without trades out of a series: a stock halted all day is done.
-      if (missing instanceof DayNotFinalError || !isFinal(tradeDate)) throw missing;
+      // A day before the investor answer's oldest is out of KIS's window, not a halt to check.
+      const oldest = investorDays.reduce(
+        (min, day) => day.tradeDate < min ? day.tradeDate : min,
+        investorDays[0].tradeDate,
+      );
+      if (missing instanceof DayNotFinalError || !isFinal(tradeDate) || tradeDate < oldest) {
+        throw missing;
+      }
       const day = await pastDayTrading(client, stockCode, tradeDate);
       if (day?.volume !== 0) throw missing;
       const investor = investorDays.find((d) => d.tradeDate === tradeDate);

@@ -301,3 +301,16 @@ Deno.test("flow: a stock halted all day is done with the reason where the progra
     withoutCreatedAt(await listed.archivist.flowSnapshots(SIM_HALTED_STOCK_CODE, DAY, DAY)),
   );
 });
+
+Deno.test("flow: a day older than KIS's 30-day investor window fails saying so, with no halt check", async () => {
+  await using fx = await collectFixture();
+  const report = await runCollection(fx.deps, {
+    job: "flow",
+    tradeDate: "2026-09-01",
+    trigger: "manual",
+    codes: ["005930"],
+  });
+  assert.equal(report.status, "failed");
+  assert.match(report.reason ?? "", /reports only the last 30 business days/);
+  assert.equal(report.kisCalls, 2, "the investor and program answers, no candle");
+});
