@@ -12,13 +12,19 @@
  * at the previous close (`docs/kis-api.md` §6.4). It is stored like any other (the outcomes read
  * a flat day) and the run notes the halt.
  *
+ * Today's candle is KIS's running one while the session trades, and a close delayed after an
+ * outage is not known in advance: a run of today also reads the newest minute bar after the
+ * expected close (one call a run: the session is the market's, not a stock's), so the run holds
+ * the candles back until the session is proven over, as it does today's minute bars
+ * (`docs/kis-api.md` §8).
+ *
  * @module
  */
 import type { Archivist } from "../db/archivist.ts";
 import { candleValuesOf } from "../db/candles.ts";
 import { TradingDays } from "../db/outcomes.ts";
 import type { DailyPrice, DailyPriceRow } from "../db/schema.ts";
-import { type DailyCandle, plannedDailyPages } from "../src/kis/mod.ts";
+import { type DailyCandle, plannedDailyPages, type SessionWindow } from "../src/kis/mod.ts";
 import { getLogger } from "../src/log.ts";
 import { datesBetween } from "../src/time.ts";
 import type { CollectorClient } from "./client.ts";
@@ -123,6 +129,28 @@ export interface DailyCollectorOptions {
   readonly calendar: Pick<TradingCalendar, "isTradingDay">;
   /** The run's trade date: its candle must come back. */
   readonly tradeDate: string;
+  /** Its expected session: today's run looks for bars after its close. */
+  readonly session: SessionWindow;
+  /** Today's KST date: a run of today checks that the session is over. */
+  readonly today: string;
+}
+
+/**
+ * The minute (unix seconds) of today's newest bar, or undefined when there is none: the paging
+ * stops at the expected close, so one page of FHKST03010200 anchored now, more only for a session
+ * that ran far past its close.
+ */
+async function barAfterClose(
+  client: CollectorClient,
+  stockCode: string,
+  tradeDate: string,
+  session: SessionWindow,
+): Promise<number | undefined> {
+  const fetched = await client.sessionMinuteBars(stockCode, tradeDate, {
+    open: session.close,
+    close: session.close,
+  });
+  return fetched.candles.at(-1)?.barTime;
 }
 
 /**
@@ -131,9 +159,20 @@ export interface DailyCollectorOptions {
  * of the run's day (unknown stock, or not listed that day).
  */
 export function createDailyCollector(options: DailyCollectorOptions): StockCollector {
-  const { archivist, client, calendar, tradeDate } = options;
+  const { archivist, client, calendar, tradeDate, session, today } = options;
+  // Asked once a run; again only when the stock asked had no bar (halted) or the call failed.
+  let newestBar: Promise<number | undefined> | undefined;
+  const sessionEnd = (stockCode: string) => {
+    const probe = newestBar ??= barAfterClose(client, stockCode, tradeDate, session);
+    const forget = () => {
+      if (newestBar === probe) newestBar = undefined;
+    };
+    probe.then((time) => time === undefined && forget(), forget);
+    return probe;
+  };
   return async (stockCode) => {
     const { from, span } = await fetchStart(archivist, calendar, stockCode, tradeDate);
+    const lastBarTime = tradeDate === today ? await sessionEnd(stockCode) : undefined;
     const candles = await client.dailyCandles(stockCode, from, tradeDate);
     const day = candles.find((candle) => candle.tradeDate === tradeDate);
     if (!day) {
@@ -155,6 +194,7 @@ export function createDailyCollector(options: DailyCollectorOptions): StockColle
         const history = await client.dailyCandles(stockCode, first, last);
         return {
           note,
+          lastBarTime,
           write: async () => {
             const written = await archivist.replaceDailyPrices(
               stockCode,
@@ -181,6 +221,7 @@ export function createDailyCollector(options: DailyCollectorOptions): StockColle
     }
     return {
       note,
+      lastBarTime,
       write: () => archivist.upsertDailyPrices(dailyPriceRowsOf(stockCode, candles)),
     };
   };

@@ -63,7 +63,7 @@ export interface JobSpec {
   collector(context: JobContext): StockCollector;
   /**
    * Whether a run must hold its writes until every stock is in and the day proven final:
-   * today's minute bars, where a session that ran late shows only once all are seen.
+   * today's minute bars and candles, where a session that ran late shows only in the bars.
    */
   holdsWrites(context: JobContext): boolean;
   /**
@@ -146,7 +146,8 @@ export const JOBS: Readonly<Record<CollectionJob, JobSpec>> = {
     stored: (context, codes) =>
       storedDailyStocks(context.archivist, context.calendar, context.tradeDate, codes),
     collector: (context) => createDailyCollector(context),
-    holdsWrites: () => false,
+    // Today's candle runs until the session is over, which a late close shows only in the bars.
+    holdsWrites: (context) => context.tradeDate === context.today,
     plannedCalls: async (context, codes, earlierDays) => {
       let calls = 0, first = 0;
       for (const code of codes) {
@@ -160,6 +161,8 @@ export const JOBS: Readonly<Record<CollectionJob, JobSpec>> = {
         calls += plan.calls;
         if (plan.first) first++;
       }
+      // Today's run asks once for the newest minute bar: has the session closed?
+      if (context.tradeDate === context.today && codes.length > 0) calls++;
       return { calls, detail: `${first} first collections of ${FIRST_HISTORY_DAYS} days` };
     },
   },

@@ -12,7 +12,7 @@ export interface StockResult {
   readonly write: () => Promise<WriteCounts>;
   /** Something a reader of the run should know, e.g. that the stock was halted all day. */
   readonly note?: string;
-  /** Minute bars only: the newest bar's minute (unix seconds), which shows a session ran late. */
+  /** The newest minute bar seen of the day (unix seconds), which shows a session ran late. */
   readonly lastBarTime?: number;
 }
 

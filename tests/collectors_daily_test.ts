@@ -18,7 +18,7 @@ Deno.test("daily: a first collection stores 120 trading days per target, a rerun
   const first = await runCollection(fx.deps, { job: "daily", tradeDate: DAY, trigger: "manual" });
   assert.equal(first.status, "succeeded", first.reason ?? "");
   assert.equal(first.stocksTotal, 2);
-  assert.equal(first.kisCalls, 4, "120 days are two pages of 100");
+  assert.equal(first.kisCalls, 5, "120 days are two pages of 100, plus today's newest bar");
   assert.equal(first.rowsWritten, 240);
   const expectedDays = recentTradingDays(DAY, 120, { isTradingDay: isKrxTradingDay });
   for (const code of ["005930", "000660"]) {
@@ -50,7 +50,7 @@ Deno.test("daily: a first collection stores 120 trading days per target, a rerun
     trigger: "manual",
     refetch: true,
   });
-  assert.equal(refetched.kisCalls, 2, "--refetch: one page from the last stored day");
+  assert.equal(refetched.kisCalls, 3, "--refetch: one page from the last stored day; the bar");
   assert.deepEqual({ ...refetched.writes }, { inserted: 0, updated: 0, unchanged: 2 });
 
   fx.sim.setClock("2026-11-26T16:20:00+09:00");
@@ -59,7 +59,7 @@ Deno.test("daily: a first collection stores 120 trading days per target, a rerun
     tradeDate: "2026-11-26",
     trigger: "manual",
   });
-  assert.equal(next.kisCalls, 2);
+  assert.equal(next.kisCalls, 3, "a page a stock and today's newest bar");
   assert.deepEqual({ ...next.writes }, { inserted: 2, updated: 0, unchanged: 2 });
   const [updated] = (await fx.archivist.listRejectionOutcomes({})).items;
   assert.ok(updated.ret_1d_pct !== null, "the next day's candle gave the rejection its T1");
@@ -84,7 +84,7 @@ Deno.test("daily: a split restates the history, which is replaced whole; outcome
   fx.sim.setClock(`${DAY}T16:05:00+09:00`);
   const after = await runCollection(fx.deps, { job: "daily", tradeDate: DAY, trigger: "manual" });
   assert.equal(after.status, "succeeded", after.reason ?? "");
-  assert.equal(after.kisCalls, 3, "one page showed the change, two fetched the history again");
+  assert.equal(after.kisCalls, 4, "one page showed the change, two fetched the history again");
   const span = await fx.archivist.dailyPriceSpan("207940");
   const stored = await fx.archivist.dailyPrices("207940", span!.first, span!.last);
   assert.equal(stored.length, 128);
@@ -165,6 +165,33 @@ Deno.test("daily: a CSAT day's candle is taken from 16:40, its whole session to 
   assert.equal(candle.close, bars.at(-1)!.close);
   assert.equal(candle.volume, bars.reduce((n, b) => n + b.volume, 0));
   assert.equal(candle.value, bars.at(-1)!.cumulativeValue);
+});
+
+Deno.test("daily: today's candle of a close that ran late is held back until the session settles", async () => {
+  // The simulated KRX closed 2026-11-05 at 16:00; Archivist expects 15:30 (daily final at 15:40).
+  const delayed = "2026-11-05";
+  await using fx = await collectFixture({ clock: `${delayed}T15:45:00+09:00` });
+  const request = {
+    job: "daily",
+    tradeDate: delayed,
+    trigger: "manual",
+    codes: ["005930"],
+  } as const;
+  const early = await runCollection(fx.deps, request);
+  assert.equal(early.status, "skipped", early.reason ?? "");
+  assert.equal(early.retryLater, true);
+  assert.match(early.reason ?? "", /ran until 15:44, past its expected 15:30 close.*not final yet/);
+  assert.deepEqual(await fx.archivist.dailyPrices("005930", delayed, delayed), []);
+
+  fx.sim.setClock(`${delayed}T16:20:00+09:00`);
+  const report = await runCollection(fx.deps, request);
+  assert.equal(report.status, "succeeded", report.reason ?? "");
+  assert.match(report.reason ?? "", /ran until 16:00, past its expected 15:30 close/);
+  const bars = sessionBars("005930", delayed);
+  assert.equal(bars.at(-1)!.time, "160000");
+  const [candle] = await fx.archivist.dailyPrices("005930", delayed, delayed);
+  assert.equal(candle.close, bars.at(-1)!.close);
+  assert.equal(candle.volume, bars.reduce((n, b) => n + b.volume, 0));
 });
 
 Deno.test("daily: a stock halted all day is done with a flat zero-volume candle and a note", async () => {
