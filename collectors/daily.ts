@@ -61,26 +61,50 @@ export function adjustedDays(
 const earlier = (a: string, b: string | null) => b !== null && b < a ? b : a;
 const later = (a: string, b: string) => b > a ? b : a;
 
-/** The first day a run of `tradeDate` must fetch for a stock, and whether it has any history. */
+/** Whether a trading day from `from` to `to` has no stored candle of `stockCode`. */
+async function hasHole(
+  archivist: Archivist,
+  calendar: Pick<TradingCalendar, "isTradingDay">,
+  stockCode: string,
+  from: string,
+  to: string,
+): Promise<boolean> {
+  const stored = new Set(
+    (await archivist.dailyPrices(stockCode, from, to)).map((row) => row.trade_date),
+  );
+  return datesBetween(from, to).some((day) => calendar.isTradingDay(day) && !stored.has(day));
+}
+
+/**
+ * The first day a run of `tradeDate` must fetch for a stock, whether it has any history, and
+ * whether that history lacks days before the usual start (`behind`: not "already stored").
+ */
 async function fetchStart(
   archivist: Archivist,
   calendar: Pick<TradingCalendar, "isTradingDay">,
   stockCode: string,
   tradeDate: string,
-): Promise<{ readonly from: string; readonly span: { first: string; last: string } | null }> {
+): Promise<{
+  readonly from: string;
+  readonly span: { first: string; last: string } | null;
+  readonly behind: boolean;
+}> {
   const span = await archivist.dailyPriceSpan(stockCode);
   const awaiting = await archivist.openOutcomeStart(stockCode);
   // The oldest entry awaiting its outcome reads the 20 trading days before its own.
   const needed = awaiting === null
     ? null
     : new TradingDays((d) => calendar.isTradingDay(d)).before(awaiting)[0];
-  const from = span === null
-    ? earlier(recentTradingDays(tradeDate, FIRST_HISTORY_DAYS, calendar)[0], needed)
-    : earlier(
-      earlier(span.last, tradeDate),
-      needed !== null && needed < span.first ? needed : null,
-    );
-  return { from, span };
+  if (span === null) {
+    const from = earlier(recentTradingDays(tradeDate, FIRST_HISTORY_DAYS, calendar)[0], needed);
+    return { from, span, behind: true };
+  }
+  const start = earlier(span.last, tradeDate);
+  // Before the stored history, or inside a hole in it (an older day collected on its own by
+  // `--date`): the entry would wait forever on days no later run fetches.
+  const reachBack = needed !== null && needed < start &&
+    (needed < span.first || await hasHole(archivist, calendar, stockCode, needed, span.last));
+  return reachBack ? { from: needed, span, behind: true } : { from: start, span, behind: false };
 }
 
 /**
@@ -97,8 +121,8 @@ export async function storedDailyStocks(
   for (const stockCode of stockCodes) {
     const [row] = await archivist.dailyPrices(stockCode, tradeDate, tradeDate);
     if (!row) continue;
-    const { from, span } = await fetchStart(archivist, calendar, stockCode, tradeDate);
-    if (span !== null && from >= span.first) stored.add(stockCode);
+    const { behind } = await fetchStart(archivist, calendar, stockCode, tradeDate);
+    if (!behind) stored.add(stockCode);
   }
   return stored;
 }

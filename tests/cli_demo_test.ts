@@ -38,7 +38,7 @@ Deno.test("demo: simulator + service + one collection into its own database; eve
   assert.match(stdout, /flow +\d{4}-\d{2}-\d{2} +succeeded: 8 stocks/);
   assert.match(stdout, /intraday +\d{4}-\d{2}-\d{2} +succeeded: 8 stocks/);
   assert.match(stdout, /daily +\d{4}-\d{2}-\d{2} +succeeded: 8 stocks/);
-  assert.match(stdout, /Logged 600 synthetic Scout decisions and rejections/);
+  assert.match(stdout, /Logged 900 synthetic Scout decisions and rejections/);
   assert.match(stdout, new RegExp(`http://127\\.0\\.0\\.1:${port}/v1/minute-bars/005930\\?date=`));
   assert.match(stdout, new RegExp(`Open the dashboard:\\s+http://127\\.0\\.0\\.1:${port}/\\n`));
 
@@ -48,11 +48,21 @@ Deno.test("demo: simulator + service + one collection into its own database; eve
   assert.deepEqual(runs.map((r) => r.status), ["succeeded", "succeeded", "succeeded"]);
   // Every entry has its outcome, and the reports show real figures.
   const card = await archivist.scorecard();
-  assert.equal(card.by_decision.reduce((n, d) => n + d.decisions, 0), 240);
+  assert.equal(card.by_decision.reduce((n, d) => n + d.decisions, 0), 360);
   assert.ok(card.by_decision.some((d) => d.evaluated > 0 && d.mean_ret_5d_pct !== null));
   const regret = await archivist.regretReport();
-  assert.equal(regret.rejections, 360);
+  assert.equal(regret.rejections, 540);
   assert.ok(regret.evaluated > 0);
+  // The oldest entries are 20 trading days behind the collected day: their 20-day figures are
+  // known, so the "status=complete" address it prints lists something.
+  const complete = await archivist.listDecisionOutcomes({ status: "complete" });
+  assert.ok(complete.items.length > 0, "no decision of the demo has its 20-day outcome");
+  assert.ok(complete.items.every((d) => d.ret_20d_pct !== null && d.close_20d !== null));
+  assert.ok(complete.items.some((d) => d.edge_20d_pct !== null));
+  const statuses = new Set(
+    (await archivist.listDecisionOutcomes({ limit: 1000 })).items.map((d) => d.status),
+  );
+  assert.ok(statuses.has("partial"), "the newest entries still await later days");
   const bars = await archivist.minuteBars("005930", runs[0].trade_date);
   assert.ok(bars.length > 300, `expected a whole session of bars, got ${bars.length}`);
 });

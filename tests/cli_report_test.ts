@@ -141,6 +141,17 @@ Deno.test("report CLI: usage errors exit 2 naming the fix", async () => {
   }
 });
 
+Deno.test("report CLI: a SQLite archive that does not exist is a usage error, not a new empty archive", async () => {
+  await using dir = await tempDir();
+  // A typo in ARCHIVIST_DB would otherwise print empty reports and leave a stray archive behind.
+  const result = await report(dir.path, ["regret"], `${dir.path}/typo/archvist.db`);
+  assert.equal(result.code, 2, result.stdout);
+  assert.match(result.stderr, /ARCHIVIST_DB=.*typo\/archvist\.db: no archive there/);
+  assert.match(result.stderr, /deno task migrate/);
+  assert.equal(result.stdout, "");
+  await assert.rejects(Deno.stat(`${dir.path}/typo`), Deno.errors.NotFound);
+});
+
 Deno.test({
   name:
     "report CLI: a read-only archive is reported as stored (exit 0), entries without outcome rows pending",

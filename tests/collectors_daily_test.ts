@@ -6,6 +6,7 @@ import { TradingDays } from "../db/outcomes.ts";
 import { isKrxTradingDay } from "../src/calendar.ts";
 import { servedDailyCandle } from "../src/sim/daily_chart.ts";
 import { sessionBars, SIM_HALTED_STOCK_CODE } from "../src/sim/market.ts";
+import { datesBetween } from "../src/time.ts";
 import { collectFixture } from "./collectors_fixture.ts";
 
 const DAY = "2026-11-25";
@@ -145,6 +146,32 @@ Deno.test("daily: a stored day is fetched again when an entry awaiting its outco
   assert.equal((await fx.archivist.dailyPriceSpan("035420"))!.first, baseline);
   const [outcome] = (await fx.archivist.listDecisionOutcomes({})).items;
   assert.equal(outcome.status, "complete");
+});
+
+Deno.test("daily: a hole an older backfill left in the history is fetched when an entry inside it awaits its outcome", async () => {
+  await using fx = await collectFixture();
+  const codes = ["035420"];
+  await runCollection(fx.deps, { job: "daily", tradeDate: DAY, trigger: "manual", codes });
+  // One old day collected on its own: stored history now spans 2026-01-05…DAY with a hole.
+  await runCollection(fx.deps, { job: "daily", tradeDate: "2026-01-05", trigger: "manual", codes });
+  await fx.archivist.logDecisions([decisionEntrySchema.parse({
+    stock_code: "035420",
+    final_decision: "BUY",
+    decided_at: "2026-03-03T10:00:00+09:00",
+  })]);
+  const again = await runCollection(fx.deps, { job: "daily", tradeDate: DAY, trigger: "manual" });
+  assert.equal(again.status, "succeeded", again.reason ?? "");
+  assert.equal(again.alreadyStored, 0, "the day is stored but the entry's days are not");
+  const [outcome] = (await fx.archivist.listDecisionOutcomes({})).items;
+  assert.equal(outcome.status, "complete");
+  const baseline = new TradingDays(isKrxTradingDay).before("2026-03-03")[0];
+  const stored = await fx.archivist.dailyPrices("035420", baseline, DAY);
+  assert.deepEqual(
+    stored.map((r) => r.trade_date),
+    datesBetween(baseline, DAY).filter(isKrxTradingDay),
+  );
+  const rerun = await runCollection(fx.deps, { job: "daily", tradeDate: DAY, trigger: "manual" });
+  assert.equal(rerun.kisCalls, 0, "once whole, the stock is not asked again");
 });
 
 Deno.test("daily: a CSAT day's candle is taken from 16:40, its whole session to the 16:30 auction", async () => {

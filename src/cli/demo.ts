@@ -1,7 +1,7 @@
 /**
  * `deno task demo [--port N] [--once]`: the whole system without a KIS account. Starts the bundled
  * KIS simulator and the service (its own port, its own database file `data/demo.db`), seeds a
- * small watchlist, logs four weeks of synthetic Scout decisions and rejections through the API,
+ * small watchlist, logs six weeks of synthetic Scout decisions and rejections through the API,
  * collects the last trading day's flows, minute bars and daily candles (so every entry gets its
  * outcome), and prints what to open. It then keeps both running until Ctrl-C (`--once` exits
  * after printing).
@@ -38,8 +38,11 @@ const DEMO_SCOUT_STOCKS = [
   { stock_code: "068270", stock_name: "셀트리온" },
 ] as const;
 
-/** Trading days of synthetic Scout entries the demo logs: four weeks. */
-const DEMO_SCOUT_DAYS = 20;
+/**
+ * Trading days of synthetic Scout entries the demo logs: six weeks, so the oldest two weeks'
+ * entries have their 20-day outcome (complete) while the newest still await later days.
+ */
+const DEMO_SCOUT_DAYS = 30;
 
 const DEMO_DB = "data/demo.db";
 const DEMO_TOKEN_CACHE = "data/demo-kis-token.json";

@@ -11,6 +11,7 @@ import {
   ArchiveLocationError,
   ArchiveUnreachableError,
   locationSecrets,
+  parseArchiveLocation,
 } from "../../db/dialect.ts";
 import { SchemaTooNewError } from "../../db/migrations.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
@@ -45,6 +46,32 @@ export interface StartOptions {
    * archive; `optional` (the service, read-only commands) warns and goes on. Default `required`.
    */
   readonly writes?: "required" | "optional";
+  /**
+   * The command only reads an archive that should be there (`report`): a SQLite file that does
+   * not exist ends with exit 2 instead of being created empty. Default false.
+   */
+  readonly existing?: boolean;
+}
+
+/**
+ * Refuses a SQLite archive path where no file exists: a read-only command would otherwise create
+ * an empty archive there (folders included) and answer from it as if nothing had been logged.
+ */
+async function refuseMissingArchive(location: string): Promise<void> {
+  const parsed = parseArchiveLocation(location);
+  if (parsed.dialect !== "sqlite" || parsed.path === ":memory:") return;
+  try {
+    await Deno.stat(parsed.path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) return; // Opening names other problems.
+    exitOnUsageError(
+      new UsageError(
+        `ARCHIVIST_DB=${parsed.path}: no archive there (nothing was created). Check ` +
+          "ARCHIVIST_DB (the service's default is data/archivist.db), or create an archive with " +
+          "`deno task migrate`.",
+      ),
+    );
+  }
 }
 
 /**
@@ -65,6 +92,7 @@ export async function startCommand(
 ): Promise<CommandContext> {
   createPrivateFiles();
   const config = await loadConfig().catch(exitOnUsageError);
+  if (options.existing) await refuseMissingArchive(config.databasePath);
   const cacheProblem = config.kis && await tokenCacheProblem(config.kis.tokenCachePath);
   if (cacheProblem) exitOnUsageError(new ConfigError([`KIS_TOKEN_CACHE: ${cacheProblem}`]));
   const logging = await setupLogging({

@@ -171,7 +171,12 @@ async function main(): Promise<number> {
   })();
   // Reports go to stdout; the log stays in its file so a CSV or JSON pipe carries nothing else.
   // Reads only: a read-only archive is reported as stored (outcome rows it lacks read pending).
-  await using command = await startCommand("report.jsonl", { console: false, writes: "optional" });
+  // Reads an archive that exists: a mistyped ARCHIVIST_DB is an error, not an empty report.
+  await using command = await startCommand("report.jsonl", {
+    console: false,
+    writes: "optional",
+    existing: true,
+  });
   const { config, archivist } = command;
   const output = await render(args, archivist, args.thresholdPct ?? config.regretThresholdPct);
   console.log(output.trimEnd());
