@@ -302,6 +302,9 @@ function batchItem<Item, T>(batch: WriteBatch<Database, Item, T>, item: Item): B
 /** Times a write that lost a deadlock or serialization conflict to another process is retried. */
 const CONFLICT_RETRIES = 5;
 
+/** What {@link GroupCommit.lockHeldElsewhere} resolves to in a race with a read's catch-up. */
+const LOCK_HELD = Symbol("lock held elsewhere");
+
 /**
  * The archive over one SQLite file or one PostgreSQL database. Open it with
  * {@link Archivist.open}; close it with {@link Archivist.close} (or `await using`).
@@ -829,11 +832,39 @@ export class Archivist implements AsyncDisposable {
     );
   }
 
+  /**
+   * {@link refreshOutcomes} before a read, which never waits for a write lock another process
+   * holds (a SQLite browser with unsaved changes) nor fails when the catch-up cannot be written
+   * (a full disk): the read then reads as stored, entries without an outcome row as pending, and
+   * the catch-up is left to a later read.
+   */
+  async #refreshForRead(): Promise<void> {
+    const refresh = this.refreshOutcomes();
+    const skipped = (why: unknown) => {
+      log.info("Read outcomes as stored; catching up the new entries' outcomes must wait: {why}", {
+        why: (why as Error)?.message ?? why,
+      });
+    };
+    const lockHeld = this.#commits.lockHeldElsewhere().then(() => LOCK_HELD);
+    try {
+      if (await Promise.race([refresh, lockHeld]) === LOCK_HELD) {
+        // The catch-up goes on waiting for the lock; its outcome is logged by #write.
+        refresh.catch(() => {});
+        skipped("another process holds the write lock");
+      }
+    } catch (error) {
+      if (!(error instanceof ArchiveWriteError || error instanceof ArchiveNotSyncedError)) {
+        throw error;
+      }
+      skipped(error);
+    }
+  }
+
   /** Decisions with their outcomes matching `filter` (and `finalDecision`), oldest first. */
   async listDecisionOutcomes(
     filter: OutcomeFilter & { readonly finalDecision?: DecisionRow["final_decision"] },
   ): Promise<Page<DecisionOutcome>> {
-    await this.refreshOutcomes();
+    await this.#refreshForRead();
     return await listDecisionOutcomes(this.#db, filter);
   }
 
@@ -848,7 +879,7 @@ export class Archivist implements AsyncDisposable {
     },
   ): Promise<Page<RejectionOutcome>> {
     const thresholdPct = checkThreshold("listRejectionOutcomes", filter.thresholdPct);
-    await this.refreshOutcomes();
+    await this.#refreshForRead();
     return await listRejectionOutcomes(this.#db, { ...filter, thresholdPct });
   }
 
@@ -857,13 +888,13 @@ export class Archivist implements AsyncDisposable {
     range: ReportRange & { readonly thresholdPct?: number } = {},
   ): Promise<RegretReport> {
     const thresholdPct = checkThreshold("regretReport", range.thresholdPct);
-    await this.refreshOutcomes();
+    await this.#refreshForRead();
     return await regretReport(this.#db, range, thresholdPct);
   }
 
   /** The scorecard of the decisions in `range` (all when open). */
   async scorecard(range: ReportRange = {}): Promise<Scorecard> {
-    await this.refreshOutcomes();
+    await this.#refreshForRead();
     return await scorecard(this.#db, range);
   }
 
@@ -876,7 +907,7 @@ export class Archivist implements AsyncDisposable {
       throw new ArchiveInputError("dailyPacket", "expected a KST date YYYY-MM-DD", "date");
     }
     const thresholdPct = checkThreshold("dailyPacket", options.thresholdPct);
-    await this.refreshOutcomes();
+    await this.#refreshForRead();
     return await dailyPacket(this.#db, date, thresholdPct);
   }
 
@@ -1156,7 +1187,7 @@ export class Archivist implements AsyncDisposable {
   async browseDecisions(
     filter: EntryBrowseFilter & { readonly finalDecision?: DecisionRow["final_decision"] },
   ): Promise<EntryBrowsePage<DecisionRow>> {
-    if (filter.outcomeStatus) await this.refreshOutcomes();
+    if (filter.outcomeStatus) await this.#refreshForRead();
     return await browseEntries(
       this.#db,
       "browseDecisions",
@@ -1173,7 +1204,7 @@ export class Archivist implements AsyncDisposable {
       readonly rejectionStage?: NonNullable<ShadowRadarRow["rejection_stage"]>;
     },
   ): Promise<EntryBrowsePage<ShadowRadarRow>> {
-    if (filter.outcomeStatus) await this.refreshOutcomes();
+    if (filter.outcomeStatus) await this.#refreshForRead();
     return await browseEntries(
       this.#db,
       "browseRejections",
@@ -1186,7 +1217,7 @@ export class Archivist implements AsyncDisposable {
 
   /** The outcomes of the decisions `logIds` (e.g. a page's), keyed by `log_id`. */
   async decisionOutcomesOf(logIds: readonly number[]): Promise<Map<number, DecisionOutcome>> {
-    await this.refreshOutcomes();
+    await this.#refreshForRead();
     return await decisionOutcomesOf(this.#db, logIds);
   }
 
@@ -1199,7 +1230,7 @@ export class Archivist implements AsyncDisposable {
     options: { readonly thresholdPct?: number } = {},
   ): Promise<Map<number, RejectionOutcome>> {
     const thresholdPct = checkThreshold("rejectionOutcomesOf", options.thresholdPct);
-    await this.refreshOutcomes();
+    await this.#refreshForRead();
     return await rejectionOutcomesOf(this.#db, logIds, thresholdPct);
   }
 

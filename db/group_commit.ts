@@ -170,6 +170,9 @@ export class GroupCommit<DB> {
   #commits = 0;
   #syncs = 0;
   #lockTimeouts = 0;
+  /** A group is waiting for the write lock another connection holds. */
+  #lockHeldElsewhere = false;
+  #lockHeldWaiters: PromiseWithResolvers<void> | undefined;
 
   /** Groups writes on `db`. */
   constructor(db: Kysely<DB>, options: GroupCommitOptions = {}) {
@@ -186,6 +189,24 @@ export class GroupCommit<DB> {
   /** Commits and syncs so far. */
   get stats(): GroupCommitStats {
     return { commits: this.#commits, syncs: this.#syncs, lockTimeouts: this.#lockTimeouts };
+  }
+
+  /**
+   * Resolves once a group finds the write lock held by another connection (at once while one
+   * waits for it): a caller that can do without its write, a read's catch-up, stops waiting then.
+   */
+  lockHeldElsewhere(): Promise<void> {
+    if (this.#lockHeldElsewhere) return Promise.resolve();
+    this.#lockHeldWaiters ??= Promise.withResolvers<void>();
+    return this.#lockHeldWaiters.promise;
+  }
+
+  #setLockHeldElsewhere(held: boolean): void {
+    this.#lockHeldElsewhere = held;
+    if (held) {
+      this.#lockHeldWaiters?.resolve();
+      this.#lockHeldWaiters = undefined;
+    }
   }
 
   /** Runs `work` in a transaction shared with the writes queued beside it; resolves once durable. */
@@ -256,6 +277,14 @@ export class GroupCommit<DB> {
 
   /** Commits `group` in one transaction, waiting for the write lock as long as its writes may. */
   async #commitGroup(group: PendingWrite<DB>[]): Promise<void> {
+    try {
+      await this.#commitGroupOnce(group);
+    } finally {
+      this.#setLockHeldElsewhere(false);
+    }
+  }
+
+  async #commitGroupOnce(group: PendingWrite<DB>[]): Promise<void> {
     let optimistic = this.#optimistic;
     for (let retryMs = FIRST_LOCK_RETRY_MS;; retryMs = Math.min(retryMs * 2, MAX_LOCK_RETRY_MS)) {
       let began = false;
@@ -274,10 +303,12 @@ export class GroupCommit<DB> {
         if (optimistic && units.length === 1 && isOneStatement(units[0])) {
           // One statement is a transaction of its own: no BEGIN and COMMIT round trips around it.
           began = true;
+          this.#setLockHeldElsewhere(false);
           await runAll(this.#db as unknown as Transaction<DB>);
         } else {
           await this.#db.transaction().execute(async (trx) => {
             began = true;
+            this.#setLockHeldElsewhere(false);
             if (optimistic) return await runAll(trx);
             await this.#runInSavepoints(trx, units, outcomes);
           });
@@ -299,6 +330,7 @@ export class GroupCommit<DB> {
           continue;
         }
         if (!began && this.#isBusy(error)) {
+          this.#setLockHeldElsewhere(true);
           group = this.#dropExpired(group, error);
           group.push(...this.#take());
           if (group.length === 0) return;

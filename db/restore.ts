@@ -9,6 +9,7 @@
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { MIGRATIONS } from "./migrations.ts";
+import { sqliteFault } from "./sqlite_errors.ts";
 import { ARCHIVE_APPLICATION_ID, pathExists } from "./sqlite_file.ts";
 
 /** A restore was refused; nothing was changed. */
@@ -81,11 +82,25 @@ export function checkBackup(backupPath: string): RestoreResult["entries"] {
   }
 }
 
+/** Options of {@link restoreArchive}. */
+export interface RestoreOptions {
+  /**
+   * Replace an archive too damaged for SQLite to take its lock (so whether another process has
+   * it open cannot be checked): the user says every Archivist process is stopped.
+   */
+  readonly force?: boolean;
+}
+
 /**
  * Takes the archive at `databasePath` for this process alone, folding its write-ahead log into
- * the file; throws when another process has it open. Returns the connection holding it.
+ * the file; throws when another process has it open. Returns the connection holding it, or
+ * undefined when the archive is too damaged to be taken and `force` says to replace it anyway.
  */
-function takeArchive(databasePath: string): DatabaseSync {
+function takeArchive(
+  databasePath: string,
+  backupPath: string,
+  force: boolean,
+): DatabaseSync | undefined {
   const db = new DatabaseSync(databasePath);
   try {
     db.exec("PRAGMA busy_timeout = 0");
@@ -104,19 +119,29 @@ function takeArchive(databasePath: string): DatabaseSync {
           "stop it first (Ctrl-C, or your service manager), then run restore again",
       );
     }
+    if (sqliteFault(error) === "corrupt") {
+      if (force) return undefined;
+      // SQLite reads the damaged header before it locks anything: no check of other processes.
+      throw new RestoreError(
+        `the archive ${databasePath} is too damaged for SQLite to check that no other process ` +
+          `has it open (${(error as Error).message}): stop every Archivist process (the ` +
+          `service, collections), then run \`deno task restore --force ${backupPath}\``,
+      );
+    }
     throw new RestoreError(`cannot take the archive ${databasePath}: ${(error as Error).message}`);
   }
 }
 
 /**
  * Puts a copy of `backupPath` in place of the archive at `databasePath`. The backup is checked
- * first; the archive must not be open elsewhere; the replaced archive is renamed to
- * `<archive>.replaced-<stamp>` (never deleted).
+ * first; the archive must not be open elsewhere (unless it is too damaged to check and `force`
+ * is set); the replaced archive is renamed to `<archive>.replaced-<stamp>` (never deleted).
  */
 export async function restoreArchive(
   backupPath: string,
   databasePath: string,
   stamp: string,
+  options: RestoreOptions = {},
 ): Promise<RestoreResult> {
   const entries = checkBackup(backupPath);
   await Deno.mkdir(dirname(databasePath), { recursive: true, mode: 0o700 });
@@ -132,16 +157,20 @@ export async function restoreArchive(
   }
   let previous: string | undefined;
   if (await pathExists(databasePath)) {
-    let held: DatabaseSync;
+    let held: DatabaseSync | undefined;
     try {
-      held = takeArchive(databasePath);
+      held = takeArchive(databasePath, backupPath, options.force ?? false);
     } catch (error) {
       await Deno.remove(staged).catch(() => {});
       throw error;
     }
     // Closing the last connection removes the (now empty) -wal and -shm files.
-    held.close();
+    held?.close();
     previous = `${databasePath}.replaced-${stamp}`;
+    // A second restore within the same second must not overwrite what the first one kept.
+    for (let n = 2; await pathExists(previous); n++) {
+      previous = `${databasePath}.replaced-${stamp}-${n}`;
+    }
     await Deno.rename(databasePath, previous);
     for (const suffix of ["-wal", "-shm"]) {
       if (await pathExists(databasePath + suffix)) {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { restoreArchive } from "../db/restore.ts";
 import { ORIGINAL_DECISION } from "./fixtures/http_harness.ts";
 import { startService } from "./fixtures/service.ts";
 import { runCli, tempDir } from "./helpers.ts";
@@ -95,6 +96,47 @@ Deno.test("restore checks the file first: not an archive, or damaged, changes no
     assert.doesNotMatch(result.stderr, /^\s+at /m);
   }
   assert.deepStrictEqual(await Deno.readFile(env.ARCHIVIST_DB), original);
+});
+
+Deno.test("restore replaces an archive too damaged to be locked only with --force; what it replaces is always kept", async () => {
+  await using dir = await tempDir();
+  const env = { ARCHIVIST_DB: `${dir.path}/archive.db` };
+  assert.equal((await runCli("src/cli/migrate.ts", [], { cwd: dir.path, env })).code, 0);
+  const backedUp = await runCli("src/cli/backup.ts", ["--to", `${dir.path}/backups`], {
+    cwd: dir.path,
+    env,
+  });
+  assert.equal(backedUp.code, 0, backedUp.stderr);
+  const backupPath = /to (\S+\.db) /.exec(backedUp.stdout)![1];
+  const healthy = await Deno.readFile(env.ARCHIVIST_DB);
+  const damages: [string, Uint8Array][] = [
+    ["a header overwritten", healthy.map((byte, i) => i < 100 ? 0 : byte)],
+    ["a file cut short", healthy.slice(0, 1000)],
+  ];
+  for (const [damage, bytes] of damages) {
+    await Deno.writeFile(env.ARCHIVIST_DB, bytes);
+    const refused = await runCli("src/cli/restore.ts", [backupPath], { cwd: dir.path, env });
+    assert.equal(refused.code, 2, damage);
+    assert.match(refused.stderr, /too damaged .*stop every Archivist process.*restore --force/);
+    assert.doesNotMatch(refused.stderr, /^\s+at /m);
+    assert.deepStrictEqual(await Deno.readFile(env.ARCHIVIST_DB), bytes, damage);
+
+    const forced = await runCli("src/cli/restore.ts", [backupPath, "--force"], {
+      cwd: dir.path,
+      env,
+    });
+    assert.equal(forced.code, 0, `${damage}: ${forced.stderr}`);
+    const kept = /kept as (\S+)\./.exec(forced.stdout)![1];
+    assert.deepStrictEqual(await Deno.readFile(kept), bytes, `${damage}: the damaged file is kept`);
+    assert.equal(count(env.ARCHIVIST_DB), 0);
+  }
+  // Two restores within the same second keep both archives they replaced.
+  await Deno.writeFile(env.ARCHIVIST_DB, damages[0][1]);
+  const first = await restoreArchive(backupPath, env.ARCHIVIST_DB, "same-second", { force: true });
+  const second = await restoreArchive(backupPath, env.ARCHIVIST_DB, "same-second");
+  assert.notEqual(first.previous, second.previous);
+  assert.deepStrictEqual(await Deno.readFile(first.previous!), damages[0][1]);
+  assert.equal(count(second.previous!), 0);
 });
 
 Deno.test("backup and restore of a PostgreSQL archive: refused with exit 2, naming pg_dump and pg_restore; no password shown", async () => {

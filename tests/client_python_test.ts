@@ -116,3 +116,32 @@ Deno.test("python client: Scout is never held up, a stopped service loses nothin
     Array.from({ length: 10 }, (_, i) => `decision ${i + 1}`),
   );
 });
+
+Deno.test("python client: the spool, its folder and its offset are private to Scout's user", async () => {
+  await using dir = await tempDir();
+  const spool = `${dir.path}/spool/archivist-spool.jsonl`;
+  // Nothing listens on the port: both entries are spooled, the second after the first.
+  const script = `import os, sys
+os.umask(0o022)
+sys.path.insert(0, sys.argv[1])
+from archivist_client import ArchivistClient
+client = ArchivistClient(sys.argv[2], spool_path=sys.argv[3])
+for _ in range(2):
+    print(client.log_decision_ledger({"stock_code": "005930", "final_decision": "HOLD"}))
+client._write_offset_locked(0)
+client.close(flush_seconds=0)`;
+  const run = await new Deno.Command("python3", {
+    args: ["-c", script, `${ROOT}clients/python`, `http://127.0.0.1:${freePort()}`, spool],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(run.stdout);
+  assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
+  assert.deepStrictEqual(stdout.trim().split("\n"), ["spooled", "spooled"]);
+  assert.equal((await Deno.readTextFile(spool)).trim().split("\n").length, 2);
+  const mode = async (path: string) => (await Deno.stat(path)).mode! & 0o777;
+  assert.deepStrictEqual(
+    [await mode(`${dir.path}/spool`), await mode(spool), await mode(`${spool}.offset`)],
+    [0o700, 0o600, 0o600],
+  );
+});

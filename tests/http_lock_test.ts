@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ORIGINAL_DECISION, readProblem, startTestApi } from "./fixtures/http_harness.ts";
 import { holdWriteLock } from "./fixtures/lock_holder.ts";
+import { isPostgresLocation } from "./helpers.ts";
 
 const HOLD_SECONDS = 3;
 
@@ -61,4 +62,47 @@ Deno.test("another process holding the write lock: health and reads answer at on
   assert.deepStrictEqual(reasons, ["...", "patient", "first"]);
   const health = await (await api.request("/health")).json();
   assert.equal(health.status, "ok", "a held lock is not a fault of the archive");
+});
+
+Deno.test("another process holding the write lock: outcome reads and reports answer at once, as stored, and catch up after", async () => {
+  await using api = await startTestApi({ archive: { lockTimeoutMs: 1_000 } });
+  // A new entry: the next read would give it its outcome row, a write.
+  assert.equal((await api.post("/v1/decisions", ORIGINAL_DECISION)).status, 201);
+  const holder = await holdWriteLock(api.dbPath, HOLD_SECONDS);
+  const probes: number[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      for (
+        const path of [
+          "/v1/outcomes/decisions",
+          "/v1/outcomes/rejections",
+          "/v1/reports/scorecard",
+          "/v1/reports/regret",
+        ]
+      ) {
+        const started = performance.now();
+        const response = await api.request(path);
+        probes.push(performance.now() - started);
+        const body = await response.text();
+        assert.equal(response.status, 200, `${path}: ${body}`);
+        if (path === "/v1/outcomes/decisions") {
+          const items = JSON.parse(body).items as { status: string }[];
+          assert.deepStrictEqual(items.map((item) => item.status), ["pending"]);
+        }
+      }
+    }
+  } finally {
+    await holder.done;
+  }
+  // On PostgreSQL a lock wait never blocks the process; a read waits out the server's lock_timeout.
+  if (!isPostgresLocation(api.dbPath)) {
+    probes.sort((a, b) => a - b);
+    assert.ok(probes[Math.floor(probes.length / 2)] < 100, `median ${probes.join(", ")} ms`);
+    assert.ok(probes.at(-1)! < 1_000, `slowest ${probes.at(-1)} ms`);
+  }
+  // Once the lock is released, a read catches the outcomes up.
+  assert.equal((await api.request("/v1/outcomes/decisions")).status, 200);
+  assert.equal(await api.archivist.refreshOutcomes(), 0, "no entry is left without its outcome");
+  const health = await (await api.request("/health")).json();
+  assert.equal(health.status, "ok");
 });

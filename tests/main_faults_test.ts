@@ -194,6 +194,14 @@ Deno.test({
         "full",
         "database or disk is full",
       ]);
+      // Reads go on: outcomes the full disk keeps from being caught up read as pending.
+      const outcomes = await fetch(`${service.url}/v1/outcomes/decisions`);
+      assert.equal(outcomes.status, 200);
+      assert.ok(
+        (await outcomes.json()).items.every((item: { status: string }) =>
+          item.status === "pending"
+        ),
+      );
 
       await inNamespaceOf(service.pid, `rm '${dir.path}/small/filler'`);
       assert.equal((await post(service.url, ORIGINAL_DECISION)).status, 201);

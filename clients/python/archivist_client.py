@@ -52,6 +52,13 @@ _REFUSED_STATUSES = {400, 404, 405, 413, 415, 422}
 _log = logging.getLogger("archivist_client")
 
 
+def _open_private(path, mode):
+    """Opens ``path`` as ``open`` does, creating it readable by this user only (0600): the
+    entries are Scout's strategy."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode.startswith("a") else os.O_TRUNC)
+    return os.fdopen(os.open(path, flags, 0o600), mode, encoding="utf-8")
+
+
 def _jsonable(value):
     """What json cannot write itself: datetimes (ISO-8601), decimals, sets, numpy scalars."""
     if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
@@ -106,7 +113,7 @@ class ArchivistClient:
             max_workers=4, thread_name_prefix="archivist-post"
         )
         directory = os.path.dirname(os.path.abspath(spool_path))
-        os.makedirs(directory, exist_ok=True)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
         self._replayer = threading.Thread(
             target=self._replay_loop, name="archivist-replay", daemon=True
         )
@@ -232,7 +239,7 @@ class ArchivistClient:
 
     def _write_offset_locked(self, offset):
         temporary = self._offset_path + ".tmp"
-        with open(temporary, "w", encoding="utf-8") as file:
+        with _open_private(temporary, "w") as file:
             file.write(str(offset))
             file.flush()
             os.fsync(file.fileno())
@@ -254,7 +261,7 @@ class ArchivistClient:
 
     def _append_line_locked(self, path, record):
         line = json.dumps(record, ensure_ascii=False) + "\n"
-        with open(path, "a", encoding="utf-8") as file:
+        with _open_private(path, "a") as file:
             file.write(line)
             file.flush()
             os.fsync(file.fileno())
