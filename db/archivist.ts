@@ -829,11 +829,32 @@ export class Archivist implements AsyncDisposable {
     );
   }
 
+  /**
+   * {@link refreshOutcomes} before a read, which never fails for it: while writes fail (a full
+   * disk, a failed sync, another process holding the lock) the fault is in `/health` and the log
+   * already, and the read serves what is stored, as on a read-only archive (an entry without its
+   * outcome row reads as pending), so the dashboard still shows what is wrong.
+   */
+  async #refreshBeforeRead(operation: string): Promise<void> {
+    try {
+      await this.refreshOutcomes();
+    } catch (error) {
+      const writesFail = error instanceof ArchiveBusyError ||
+        error instanceof ArchiveNotSyncedError ||
+        (error instanceof ArchiveWriteError && this.#writeStatus.status === "failing");
+      if (!writesFail) throw error;
+      log.warning("{operation} reads the outcomes as stored: {error}", {
+        operation,
+        error: (error as Error).message,
+      });
+    }
+  }
+
   /** Decisions with their outcomes matching `filter` (and `finalDecision`), oldest first. */
   async listDecisionOutcomes(
     filter: OutcomeFilter & { readonly finalDecision?: DecisionRow["final_decision"] },
   ): Promise<Page<DecisionOutcome>> {
-    await this.refreshOutcomes();
+    await this.#refreshBeforeRead("listDecisionOutcomes");
     return await listDecisionOutcomes(this.#db, filter);
   }
 
@@ -848,7 +869,7 @@ export class Archivist implements AsyncDisposable {
     },
   ): Promise<Page<RejectionOutcome>> {
     const thresholdPct = checkThreshold("listRejectionOutcomes", filter.thresholdPct);
-    await this.refreshOutcomes();
+    await this.#refreshBeforeRead("listRejectionOutcomes");
     return await listRejectionOutcomes(this.#db, { ...filter, thresholdPct });
   }
 
@@ -857,13 +878,13 @@ export class Archivist implements AsyncDisposable {
     range: ReportRange & { readonly thresholdPct?: number } = {},
   ): Promise<RegretReport> {
     const thresholdPct = checkThreshold("regretReport", range.thresholdPct);
-    await this.refreshOutcomes();
+    await this.#refreshBeforeRead("regretReport");
     return await regretReport(this.#db, range, thresholdPct);
   }
 
   /** The scorecard of the decisions in `range` (all when open). */
   async scorecard(range: ReportRange = {}): Promise<Scorecard> {
-    await this.refreshOutcomes();
+    await this.#refreshBeforeRead("scorecard");
     return await scorecard(this.#db, range);
   }
 
@@ -876,7 +897,7 @@ export class Archivist implements AsyncDisposable {
       throw new ArchiveInputError("dailyPacket", "expected a KST date YYYY-MM-DD", "date");
     }
     const thresholdPct = checkThreshold("dailyPacket", options.thresholdPct);
-    await this.refreshOutcomes();
+    await this.#refreshBeforeRead("dailyPacket");
     return await dailyPacket(this.#db, date, thresholdPct);
   }
 
@@ -1156,7 +1177,7 @@ export class Archivist implements AsyncDisposable {
   async browseDecisions(
     filter: EntryBrowseFilter & { readonly finalDecision?: DecisionRow["final_decision"] },
   ): Promise<EntryBrowsePage<DecisionRow>> {
-    if (filter.outcomeStatus) await this.refreshOutcomes();
+    if (filter.outcomeStatus) await this.#refreshBeforeRead("browseDecisions");
     return await browseEntries(
       this.#db,
       "browseDecisions",
@@ -1173,7 +1194,7 @@ export class Archivist implements AsyncDisposable {
       readonly rejectionStage?: NonNullable<ShadowRadarRow["rejection_stage"]>;
     },
   ): Promise<EntryBrowsePage<ShadowRadarRow>> {
-    if (filter.outcomeStatus) await this.refreshOutcomes();
+    if (filter.outcomeStatus) await this.#refreshBeforeRead("browseRejections");
     return await browseEntries(
       this.#db,
       "browseRejections",
@@ -1186,7 +1207,7 @@ export class Archivist implements AsyncDisposable {
 
   /** The outcomes of the decisions `logIds` (e.g. a page's), keyed by `log_id`. */
   async decisionOutcomesOf(logIds: readonly number[]): Promise<Map<number, DecisionOutcome>> {
-    await this.refreshOutcomes();
+    await this.#refreshBeforeRead("decisionOutcomesOf");
     return await decisionOutcomesOf(this.#db, logIds);
   }
 
@@ -1199,7 +1220,7 @@ export class Archivist implements AsyncDisposable {
     options: { readonly thresholdPct?: number } = {},
   ): Promise<Map<number, RejectionOutcome>> {
     const thresholdPct = checkThreshold("rejectionOutcomesOf", options.thresholdPct);
-    await this.refreshOutcomes();
+    await this.#refreshBeforeRead("rejectionOutcomesOf");
     return await rejectionOutcomesOf(this.#db, logIds, thresholdPct);
   }
 

@@ -17,6 +17,7 @@ import {
   stockHistory,
 } from "./fixtures/dashboard_archive.ts";
 import { startDashboardApi, TEST_TOKEN } from "./fixtures/dashboard_api.ts";
+import { ORIGINAL_DECISION, startTestApi } from "./fixtures/http_harness.ts";
 import { tableRows as rowsOf } from "./fixtures/html_table.ts";
 import { formatKrw } from "../src/dashboard/format.ts";
 
@@ -81,6 +82,32 @@ Deno.test("dashboard overview: health, next runs, counts, runs, coverage grid, f
   assert.equal(tableRows(html, "runs"), 8);
   assert.match(html, /<time datetime="2026-11-27T07:05:00.000Z">2026-11-27 16:05:00<\/time>/);
   assert.match(html, /2 min 22 s/);
+});
+
+Deno.test("dashboard overview: health says what /health says; failing writes are shown with their cause", async () => {
+  await using api = await startTestApi({
+    archive: { sync: "full", persist: () => Promise.reject(new Error("fdatasync: I/O error")) },
+  });
+  const healthy = await page(api, "/");
+  assert.match(healthy.html, /<dt>Service<\/dt><dd><span class="badge ok">ok<\/span>/);
+  assert.doesNotMatch(healthy.html, /<dt>Writes<\/dt>/);
+
+  // Stored but not synced: the write is not acknowledged, and writes are failing from now on.
+  const unsynced = await api.post("/v1/decisions", ORIGINAL_DECISION);
+  assert.notEqual(unsynced.status, 201);
+  await unsynced.body?.cancel();
+  const health = await (await api.request("/health")).json();
+  assert.equal(health.status, "failing");
+  const failing = await page(api, "/");
+  assert.equal(failing.status, 200);
+  assert.match(failing.html, /<dt>Service<\/dt><dd><span class="badge failing">failing<\/span>/);
+  assert.match(failing.html, /<dt>Writes<\/dt><dd class="up">failing since [^<]* KST: /);
+  assert.ok(failing.html.includes(health.writes.cause), "the cause /health gives");
+  // Today's decision was stored (not synced): the pages still read it, its outcome as stored.
+  assert.deepEqual(rowsOf(failing.html, "today-decisions-table").length, 1);
+  const listing = await page(api, "/decisions?status=pending");
+  assert.equal(listing.status, 200);
+  assert.equal(tableRows(listing.html, "entries"), 1);
 });
 
 Deno.test("dashboard decisions: 100 a page, newest first, paging and every filter", async () => {
