@@ -288,6 +288,14 @@ Deno.test("dashboard with a token: form first, the right token sets an HttpOnly 
   assert.equal(wrong.status, 401);
   assert.equal(wrong.headers.get("set-cookie"), null);
   assert.match(await wrong.text(), /not the service&#39;s ARCHIVIST_TOKEN|not the service's/);
+  // The address bar now says /login: opening it leads back to the form, not to a 405.
+  const reopened = await api.request("/login", { redirect: "manual" });
+  assert.equal(reopened.status, 303);
+  assert.equal(reopened.headers.get("location"), "/");
+  await reopened.body?.cancel();
+  const form = await page(api, "/login");
+  assert.equal(form.status, 401);
+  assert.match(form.html, /<form method="post" action="\/login">/);
 
   const foreign = await login(TEST_TOKEN, { origin: "http://evil.example" });
   assert.equal(foreign.status, 403);
