@@ -126,6 +126,10 @@ Deno.test("dashboard decisions: 100 a page, newest first, paging and every filte
   const second = await page(api, "/decisions?page=2");
   assert.equal(tableRows(second.html, "entries"), DECISION_COUNT - 100);
   assert.match(second.html, /decisions 101–130 of 130/);
+  const beyond = await page(api, "/decisions?page=5");
+  assert.equal(tableRows(beyond.html, "entries"), 0);
+  assert.match(beyond.html, /no decisions on page 5 of 2 \(130 in all\)/);
+  assert.match(beyond.html, /href="\/decisions\?page=2" rel="last"/);
 
   const buys = await page(api, "/decisions?decision=BUY");
   const buyCount = Number(/data-total="(\d+)"/.exec(buys.html)![1]);
