@@ -302,7 +302,7 @@ function batchItem<Item, T>(batch: WriteBatch<Database, Item, T>, item: Item): B
 /** Times a write that lost a deadlock or serialization conflict to another process is retried. */
 const CONFLICT_RETRIES = 5;
 
-/** What {@link GroupCommit.lockHeldElsewhere} resolves to in a race with a read's catch-up. */
+/** What a read's catch-up loses its race to when {@link GroupCommit.onLockHeldElsewhere} calls. */
 const LOCK_HELD = Symbol("lock held elsewhere");
 
 /**
@@ -833,30 +833,37 @@ export class Archivist implements AsyncDisposable {
   }
 
   /**
-   * {@link refreshOutcomes} before a read, which never waits for a write lock another process
-   * holds (a SQLite browser with unsaved changes) nor fails when the catch-up cannot be written
-   * (a full disk): the read then reads as stored, entries without an outcome row as pending, and
-   * the catch-up is left to a later read.
+   * {@link refreshOutcomes} before a read, which never waits for nor fails on it: while another
+   * process holds the write lock (a SQLite browser with unsaved changes) the read does not wait
+   * for it, and while writes fail (a full disk, a failed sync) the fault is in `/health` and the
+   * log already. The read then serves what is stored, as on a read-only archive (an entry without
+   * its outcome row reads as pending), and the catch-up is left to run once it can.
    */
-  async #refreshForRead(): Promise<void> {
+  async #refreshBeforeRead(operation: string): Promise<void> {
     const refresh = this.refreshOutcomes();
-    const skipped = (why: unknown) => {
-      log.info("Read outcomes as stored; catching up the new entries' outcomes must wait: {why}", {
-        why: (why as Error)?.message ?? why,
-      });
-    };
-    const lockHeld = this.#commits.lockHeldElsewhere().then(() => LOCK_HELD);
+    let stopWatching = () => {};
+    const lockHeld = new Promise<typeof LOCK_HELD>((resolve) => {
+      stopWatching = this.#commits.onLockHeldElsewhere(() => resolve(LOCK_HELD));
+    });
     try {
       if (await Promise.race([refresh, lockHeld]) === LOCK_HELD) {
         // The catch-up goes on waiting for the lock; its outcome is logged by #write.
         refresh.catch(() => {});
-        skipped("another process holds the write lock");
+        log.info("{operation} reads the outcomes as stored: another process holds the write lock", {
+          operation,
+        });
       }
     } catch (error) {
-      if (!(error instanceof ArchiveWriteError || error instanceof ArchiveNotSyncedError)) {
-        throw error;
-      }
-      skipped(error);
+      const writesFail = error instanceof ArchiveBusyError ||
+        error instanceof ArchiveNotSyncedError ||
+        (error instanceof ArchiveWriteError && this.#writeStatus.status === "failing");
+      if (!writesFail) throw error;
+      log.warning("{operation} reads the outcomes as stored: {error}", {
+        operation,
+        error: (error as Error).message,
+      });
+    } finally {
+      stopWatching();
     }
   }
 
@@ -864,7 +871,7 @@ export class Archivist implements AsyncDisposable {
   async listDecisionOutcomes(
     filter: OutcomeFilter & { readonly finalDecision?: DecisionRow["final_decision"] },
   ): Promise<Page<DecisionOutcome>> {
-    await this.#refreshForRead();
+    await this.#refreshBeforeRead("listDecisionOutcomes");
     return await listDecisionOutcomes(this.#db, filter);
   }
 
@@ -879,7 +886,7 @@ export class Archivist implements AsyncDisposable {
     },
   ): Promise<Page<RejectionOutcome>> {
     const thresholdPct = checkThreshold("listRejectionOutcomes", filter.thresholdPct);
-    await this.#refreshForRead();
+    await this.#refreshBeforeRead("listRejectionOutcomes");
     return await listRejectionOutcomes(this.#db, { ...filter, thresholdPct });
   }
 
@@ -888,13 +895,13 @@ export class Archivist implements AsyncDisposable {
     range: ReportRange & { readonly thresholdPct?: number } = {},
   ): Promise<RegretReport> {
     const thresholdPct = checkThreshold("regretReport", range.thresholdPct);
-    await this.#refreshForRead();
+    await this.#refreshBeforeRead("regretReport");
     return await regretReport(this.#db, range, thresholdPct);
   }
 
   /** The scorecard of the decisions in `range` (all when open). */
   async scorecard(range: ReportRange = {}): Promise<Scorecard> {
-    await this.#refreshForRead();
+    await this.#refreshBeforeRead("scorecard");
     return await scorecard(this.#db, range);
   }
 
@@ -907,7 +914,7 @@ export class Archivist implements AsyncDisposable {
       throw new ArchiveInputError("dailyPacket", "expected a KST date YYYY-MM-DD", "date");
     }
     const thresholdPct = checkThreshold("dailyPacket", options.thresholdPct);
-    await this.#refreshForRead();
+    await this.#refreshBeforeRead("dailyPacket");
     return await dailyPacket(this.#db, date, thresholdPct);
   }
 
@@ -1187,7 +1194,7 @@ export class Archivist implements AsyncDisposable {
   async browseDecisions(
     filter: EntryBrowseFilter & { readonly finalDecision?: DecisionRow["final_decision"] },
   ): Promise<EntryBrowsePage<DecisionRow>> {
-    if (filter.outcomeStatus) await this.#refreshForRead();
+    if (filter.outcomeStatus) await this.#refreshBeforeRead("browseDecisions");
     return await browseEntries(
       this.#db,
       "browseDecisions",
@@ -1204,7 +1211,7 @@ export class Archivist implements AsyncDisposable {
       readonly rejectionStage?: NonNullable<ShadowRadarRow["rejection_stage"]>;
     },
   ): Promise<EntryBrowsePage<ShadowRadarRow>> {
-    if (filter.outcomeStatus) await this.#refreshForRead();
+    if (filter.outcomeStatus) await this.#refreshBeforeRead("browseRejections");
     return await browseEntries(
       this.#db,
       "browseRejections",
@@ -1217,7 +1224,7 @@ export class Archivist implements AsyncDisposable {
 
   /** The outcomes of the decisions `logIds` (e.g. a page's), keyed by `log_id`. */
   async decisionOutcomesOf(logIds: readonly number[]): Promise<Map<number, DecisionOutcome>> {
-    await this.#refreshForRead();
+    await this.#refreshBeforeRead("decisionOutcomesOf");
     return await decisionOutcomesOf(this.#db, logIds);
   }
 
@@ -1230,7 +1237,7 @@ export class Archivist implements AsyncDisposable {
     options: { readonly thresholdPct?: number } = {},
   ): Promise<Map<number, RejectionOutcome>> {
     const thresholdPct = checkThreshold("rejectionOutcomesOf", options.thresholdPct);
-    await this.#refreshForRead();
+    await this.#refreshBeforeRead("rejectionOutcomesOf");
     return await rejectionOutcomesOf(this.#db, logIds, thresholdPct);
   }
 

@@ -172,7 +172,8 @@ export class GroupCommit<DB> {
   #lockTimeouts = 0;
   /** A group is waiting for the write lock another connection holds. */
   #lockHeldElsewhere = false;
-  #lockHeldWaiters: PromiseWithResolvers<void> | undefined;
+  /** Who {@link onLockHeldElsewhere} is to tell. */
+  readonly #lockHeldListeners = new Set<() => void>();
 
   /** Groups writes on `db`. */
   constructor(db: Kysely<DB>, options: GroupCommitOptions = {}) {
@@ -192,21 +193,25 @@ export class GroupCommit<DB> {
   }
 
   /**
-   * Resolves once a group finds the write lock held by another connection (at once while one
-   * waits for it): a caller that can do without its write, a read's catch-up, stops waiting then.
+   * Calls `listener` once a group finds the write lock held by another connection (at once while
+   * one waits for it): a caller that can do without its write, a read's catch-up, stops waiting
+   * then. Returns the function that stops listening (call it when done: listeners are kept until).
    */
-  lockHeldElsewhere(): Promise<void> {
-    if (this.#lockHeldElsewhere) return Promise.resolve();
-    this.#lockHeldWaiters ??= Promise.withResolvers<void>();
-    return this.#lockHeldWaiters.promise;
+  onLockHeldElsewhere(listener: () => void): () => void {
+    if (this.#lockHeldElsewhere) {
+      listener();
+      return () => {};
+    }
+    this.#lockHeldListeners.add(listener);
+    return () => this.#lockHeldListeners.delete(listener);
   }
 
   #setLockHeldElsewhere(held: boolean): void {
     this.#lockHeldElsewhere = held;
-    if (held) {
-      this.#lockHeldWaiters?.resolve();
-      this.#lockHeldWaiters = undefined;
-    }
+    if (!held) return;
+    const listeners = [...this.#lockHeldListeners];
+    this.#lockHeldListeners.clear();
+    for (const listener of listeners) listener();
   }
 
   /** Runs `work` in a transaction shared with the writes queued beside it; resolves once durable. */

@@ -17,6 +17,7 @@ import {
   stockHistory,
 } from "./fixtures/dashboard_archive.ts";
 import { startDashboardApi, TEST_TOKEN } from "./fixtures/dashboard_api.ts";
+import { ORIGINAL_DECISION, startTestApi } from "./fixtures/http_harness.ts";
 import { tableRows as rowsOf } from "./fixtures/html_table.ts";
 import { formatKrw } from "../src/dashboard/format.ts";
 
@@ -83,6 +84,32 @@ Deno.test("dashboard overview: health, next runs, counts, runs, coverage grid, f
   assert.match(html, /2 min 22 s/);
 });
 
+Deno.test("dashboard overview: health says what /health says; failing writes are shown with their cause", async () => {
+  await using api = await startTestApi({
+    archive: { sync: "full", persist: () => Promise.reject(new Error("fdatasync: I/O error")) },
+  });
+  const healthy = await page(api, "/");
+  assert.match(healthy.html, /<dt>Service<\/dt><dd><span class="badge ok">ok<\/span>/);
+  assert.doesNotMatch(healthy.html, /<dt>Writes<\/dt>/);
+
+  // Stored but not synced: the write is not acknowledged, and writes are failing from now on.
+  const unsynced = await api.post("/v1/decisions", ORIGINAL_DECISION);
+  assert.notEqual(unsynced.status, 201);
+  await unsynced.body?.cancel();
+  const health = await (await api.request("/health")).json();
+  assert.equal(health.status, "failing");
+  const failing = await page(api, "/");
+  assert.equal(failing.status, 200);
+  assert.match(failing.html, /<dt>Service<\/dt><dd><span class="badge failing">failing<\/span>/);
+  assert.match(failing.html, /<dt>Writes<\/dt><dd class="up">failing since [^<]* KST: /);
+  assert.ok(failing.html.includes(health.writes.cause), "the cause /health gives");
+  // Today's decision was stored (not synced): the pages still read it, its outcome as stored.
+  assert.deepEqual(rowsOf(failing.html, "today-decisions-table").length, 1);
+  const listing = await page(api, "/decisions?status=pending");
+  assert.equal(listing.status, 200);
+  assert.equal(tableRows(listing.html, "entries"), 1);
+});
+
 Deno.test("dashboard decisions: 100 a page, newest first, paging and every filter", async () => {
   await using api = await startDashboardApi();
   const first = await page(api, "/decisions");
@@ -99,6 +126,10 @@ Deno.test("dashboard decisions: 100 a page, newest first, paging and every filte
   const second = await page(api, "/decisions?page=2");
   assert.equal(tableRows(second.html, "entries"), DECISION_COUNT - 100);
   assert.match(second.html, /decisions 101–130 of 130/);
+  const beyond = await page(api, "/decisions?page=5");
+  assert.equal(tableRows(beyond.html, "entries"), 0);
+  assert.match(beyond.html, /no decisions on page 5 of 2 \(130 in all\)/);
+  assert.match(beyond.html, /href="\/decisions\?page=2" rel="last"/);
 
   const buys = await page(api, "/decisions?decision=BUY");
   const buyCount = Number(/data-total="(\d+)"/.exec(buys.html)![1]);
@@ -130,6 +161,8 @@ Deno.test("dashboard rejections: stage filter, and refused filters name the fiel
     const [query, message] of [
       ["stage=BOSS", /stage: expected one of HUNTER, GATE, JUDGE/],
       ["from=2026-13-01", /from: expected a date YYYY-MM-DD/],
+      // A real date, but the day after it is in the year 10000: refused, not a 500.
+      ["to=9999-12-31", /to: expected a date YYYY-MM-DD from 1900 to 2999/],
       ["from=2026-11-27&to=2026-11-01", /to: expected a date on or after from/],
       ["page=0", /page: expected a page number from 1/],
     ] as const
@@ -202,6 +235,11 @@ Deno.test("dashboard stock page: the day's markers, flows, entries; the latest d
   const badDate = await page(api, "/stocks/005930?date=2026-02-30");
   assert.equal(badDate.status, 400);
   assert.match(badDate.html, /date: expected a date YYYY-MM-DD/);
+  for (const date of ["9999-12-31", "1899-12-31"]) {
+    const outside = await page(api, `/stocks/005930?date=${date}`);
+    assert.equal(outside.status, 400, date);
+    assert.match(outside.html, /date: expected a date YYYY-MM-DD from 1900 to 2999/);
+  }
 });
 
 Deno.test("dashboard pages: nothing but this origin may load, no framing; assets versioned and cached", async () => {
@@ -254,6 +292,14 @@ Deno.test("dashboard with a token: form first, the right token sets an HttpOnly 
   assert.equal(wrong.status, 401);
   assert.equal(wrong.headers.get("set-cookie"), null);
   assert.match(await wrong.text(), /not the service&#39;s ARCHIVIST_TOKEN|not the service's/);
+  // The address bar now says /login: opening it leads back to the form, not to a 405.
+  const reopened = await api.request("/login", { redirect: "manual" });
+  assert.equal(reopened.status, 303);
+  assert.equal(reopened.headers.get("location"), "/");
+  await reopened.body?.cancel();
+  const form = await page(api, "/login");
+  assert.equal(form.status, 401);
+  assert.match(form.html, /<form method="post" action="\/login">/);
 
   const foreign = await login(TEST_TOKEN, { origin: "http://evil.example" });
   assert.equal(foreign.status, 403);

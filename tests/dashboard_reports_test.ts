@@ -103,6 +103,7 @@ Deno.test("dashboard regret report: the threshold and the days change the figure
       ["threshold_pct=0", /threshold_pct: expected a percentage above 0 and at most 1000/],
       ["threshold_pct=lots", /threshold_pct: expected a percentage, e\.g\. 4/],
       ["from=2026-02-30", /from: expected a date YYYY-MM-DD/],
+      ["to=9999-12-31", /to: expected a date YYYY-MM-DD from 1900 to 2999/],
       [`from=${LAST_DAY}&to=${from}`, /to: expected a date on or after from/],
     ] as const
   ) {

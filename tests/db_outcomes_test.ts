@@ -654,3 +654,44 @@ Deno.test("outcomes: daily candles and their outcomes commit in one savepoint of
     expected(SHAPES[FALLING], "2026-10-13"),
   );
 });
+
+Deno.test("outcomes: while writes fail, the outcome reads and reports serve what is stored instead of failing on the refresh", async () => {
+  let syncs: "work" | "fail" = "work";
+  await using fx = await tempArchive({
+    now: NOW,
+    sync: "full",
+    persist: () =>
+      syncs === "work" ? Promise.resolve() : Promise.reject(new Error("fdatasync: I/O error")),
+  });
+  const { archivist } = fx;
+  await archivist.upsertDailyPrices(history(RISING, LAST, SHAPES[RISING]));
+  syncs = "fail";
+  // Stored, not synced: the refresh a read makes next fails its sync too.
+  await assert.rejects(
+    archivist.logDecisions(decisions([
+      { stock_code: RISING, final_decision: "BUY", decided_at: "2026-10-13T10:00:00+09:00" },
+    ])),
+    /syncing it to the device failed/,
+  );
+  await archivist.logRejections([{ stock_code: RISING, logged_at: "2026-10-13T11:00:00+09:00" }])
+    .catch(() => {});
+  assert.equal(archivist.writeStatus.status, "failing");
+  const [decision] = (await archivist.listDecisionOutcomes({})).items;
+  assert.equal(decision.stock_code, RISING);
+  assert.equal((await archivist.listRejectionOutcomes({})).items.length, 1);
+  assert.equal((await archivist.regretReport()).rejections, 1);
+  assert.equal(
+    (await archivist.scorecard()).by_decision.find((row) => row.final_decision === "BUY")
+      ?.decisions,
+    1,
+  );
+  assert.equal((await archivist.decisionOutcomesOf([decision.log_id])).size, 1);
+  assert.equal(
+    (await archivist.browseDecisions({ outcomeStatus: "partial", page: 1, pageSize: 10 }))
+      .total +
+      (await archivist.browseDecisions({ outcomeStatus: "complete", page: 1, pageSize: 10 }))
+        .total,
+    1,
+  );
+  assert.equal((await archivist.dailyPacket("2026-10-13")).decisions, 1);
+});

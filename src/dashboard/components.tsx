@@ -135,9 +135,12 @@ export function Pager(
       {link(1, "« Newest", "first")}
       {link(page - 1, "‹ Newer", "prev")}
       <span>
-        {`${props.noun} ${formatInt(first)}–${formatInt(last)} of ${
-          formatInt(total)
-        } · page ${page} of ${formatInt(pages)}`}
+        {first > last
+          // A page past the last (an old link, a typed number) holds none of them.
+          ? `no ${props.noun} on page ${page} of ${formatInt(pages)} (${formatInt(total)} in all)`
+          : `${props.noun} ${formatInt(first)}–${formatInt(last)} of ${
+            formatInt(total)
+          } · page ${page} of ${formatInt(pages)}`}
       </span>
       {link(page + 1, "Older ›", "next")}
       {link(pages, "Oldest »", "last")}

@@ -63,7 +63,7 @@ function isHttps(c: Context): boolean {
   return new URL(c.req.url).protocol === "https:";
 }
 
-/** Adds `POST /login` and `POST /logout` to `app`. */
+/** Adds `POST /login`, `POST /logout` and `GET /login` (back to the form) to `app`. */
 export function addLoginRoutes(app: Hono, session: DashboardSession): void {
   app.post("/login", csrf(), async (c) => {
     const form = await c.req.parseBody();
@@ -88,6 +88,10 @@ export function addLoginRoutes(app: Hono, session: DashboardSession): void {
     });
     return c.redirect(next, 303);
   });
+
+  // After a refused token the address bar says /login: opening it again leads to the form (on the
+  // page asked for), not to a 405 problem.
+  app.get("/login", (c) => c.redirect(safeNext(c.req.query("next")), 303));
 
   app.post("/logout", csrf(), (c) => {
     deleteCookie(c, SESSION_COOKIE, { path: "/", secure: isHttps(c) });

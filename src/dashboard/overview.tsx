@@ -11,6 +11,7 @@ import type { Archivist, CollectionRunReport } from "../../db/archivist.ts";
 import { COLLECTION_JOBS, type CollectionRunRow } from "../../db/schema.ts";
 import { latestReadyTradeDate, recentTradingDays } from "../../collectors/dates.ts";
 import { type CronSchedule, scheduledJobs } from "../../collectors/schedule.ts";
+import { serviceStatus } from "../http/health.ts";
 import type { AppOptions } from "../http/options.ts";
 import { kstDate, kstIso } from "../time.ts";
 import { Badge, type Column, DataTable, queryString, StockLabel } from "./components.tsx";
@@ -213,6 +214,8 @@ async function overviewPage(c: Context, options: AppOptions) {
       browseDecisionsWithOutcomes(archivist, todayFilter),
       browseRejectionsWithOutcomes(archivist, todayFilter, regretThreshold(options)),
     ]);
+  // The same verdict as /health: a page saying "ok" while Scout's writes fail would hide it.
+  const status = serviceStatus(health);
   const failures: Failure[] = runsOfDays.flatMap((run) =>
     run.failures.map((f) => ({ run, stockCode: f.stock_code, error: f.error }))
   );
@@ -247,16 +250,53 @@ async function overviewPage(c: Context, options: AppOptions) {
           <dl class="facts">
             <dt>Service</dt>
             <dd>
-              <Badge kind={health.database === "ok" ? "ok" : "unavailable"}>
-                {health.database === "ok" ? "ok" : "database unreachable"}
-              </Badge>
+              <Badge kind={status}>{status}</Badge>
             </dd>
+            {health.database !== "ok"
+              ? (
+                <>
+                  <dt>Database</dt>
+                  <dd class="up">
+                    {`${health.database}${health.error ? `: ${health.error}` : ""}`}
+                  </dd>
+                </>
+              )
+              : null}
+            {health.writes.status === "failing"
+              ? (
+                <>
+                  <dt>Writes</dt>
+                  <dd class="up">
+                    {`failing${
+                      health.writes.since
+                        ? ` since ${formatKstDateTime(health.writes.since)} KST`
+                        : ""
+                    }: ${health.writes.cause ?? health.writes.fault ?? "see the log"}`}
+                  </dd>
+                </>
+              )
+              : health.readOnly
+              ? (
+                <>
+                  <dt>Writes</dt>
+                  <dd class="up">refused: the archive file is read-only for this service</dd>
+                </>
+              )
+              : null}
             <dt>Schema</dt>
             <dd>{`version ${health.schemaVersion}`}</dd>
             <dt>Failed writes</dt>
             <dd>{`${formatInt(health.failedWrites)} since start`}</dd>
             <dt>Collection</dt>
             <dd>{collection.enabled ? "on" : `off: ${collection.reason ?? "not configured"}`}</dd>
+            {health.calendar.warning
+              ? (
+                <>
+                  <dt>Calendar</dt>
+                  <dd class="up">{health.calendar.warning}</dd>
+                </>
+              )
+              : null}
           </dl>
         </Card>
         <Card title="Next scheduled runs" id="schedule">

@@ -8,6 +8,7 @@
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
+import type { ArchiveHealth } from "../../db/archivist.ts";
 import { runSchema } from "./runs.ts";
 import type { AppOptions } from "./options.ts";
 
@@ -74,17 +75,28 @@ const getHealth = createRoute({
   },
 });
 
+/** What `/health` says of the service as a whole (the dashboard's overview says the same). */
+export type ServiceStatus = z.infer<typeof healthSchema>["status"];
+
+/**
+ * The service's status from the archive's health: `unavailable` when the database does not
+ * answer, `failing` when it is damaged or writes fail, `read-only`, else `ok`.
+ */
+export function serviceStatus(health: ArchiveHealth): ServiceStatus {
+  return health.database === "unreachable"
+    ? "unavailable"
+    : health.database === "corrupt" || health.writes.status === "failing"
+    ? "failing"
+    : health.readOnly
+    ? "read-only"
+    : "ok";
+}
+
 /** Adds `/health` to `app`. */
 export function addHealthRoute(app: OpenAPIHono, { archivist, collection }: AppOptions): void {
   app.openapi(getHealth, async (c) => {
     const health = await archivist.health();
-    const status = health.database === "unreachable"
-      ? "unavailable" as const
-      : health.database === "corrupt" || health.writes.status === "failing"
-      ? "failing" as const
-      : health.readOnly
-      ? "read-only" as const
-      : "ok" as const;
+    const status = serviceStatus(health);
     const shardRuns = health.database === "ok"
       ? await archivist.lastShardRuns().catch(() => [])
       : [];
