@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { STOCK_CODE_PATTERN } from "../src/stock_code.ts";
-import { isTradeDate } from "../src/time.ts";
+import { DATE_YEARS, isTradeDate, TRADE_DATE_EXPECTED } from "../src/time.ts";
 import { FINAL_DECISIONS, REJECTION_STAGES } from "./schema.ts";
 
 /** Longest free text accepted in one field (a whole LLM debate fits). */
@@ -31,6 +31,8 @@ const score = (description: string) =>
 export const instantSchema = z.iso.datetime({
   offset: true,
   error: "expected an ISO-8601 instant with offset, e.g. 2026-11-26T10:15:00+09:00",
+}).refine((value) => isTradeDate(value.slice(0, 10)), {
+  error: `expected an instant from ${DATE_YEARS.first} to ${DATE_YEARS.last}`,
 }).meta({ example: "2026-11-26T10:15:00+09:00" });
 
 const ORIGINAL_TIMESTAMP =
@@ -70,7 +72,7 @@ export const originalTimestampSchema = z.string()
 const common = {
   timestamp: originalTimestampSchema.optional(),
   trade_date: z.string()
-    .refine(isTradeDate, { error: "expected a KST date YYYY-MM-DD, e.g. 2026-11-26" })
+    .refine(isTradeDate, { error: TRADE_DATE_EXPECTED })
     .optional()
     .meta({
       description: "The KST trading day the entry applies to, when Scout knows it; default: " +

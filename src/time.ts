@@ -10,10 +10,21 @@ export const KST_OFFSET_MS = 9 * 60 * 60 * 1000;
 
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** Whether `value` is a real calendar date written `YYYY-MM-DD`. */
+/**
+ * The years a date may name (inclusive). Dates are counted from (a year of candles back, the day
+ * after a range's end): near 0000 or 9999 that count leaves four-digit years, which `Date` and
+ * ISO text do not round-trip, so a date outside is refused where it is parsed.
+ */
+export const DATE_YEARS = { first: 1900, last: 2999 } as const;
+
+/** What a value that {@link isTradeDate} refuses was expected to be. */
+export const TRADE_DATE_EXPECTED =
+  `expected a KST date YYYY-MM-DD from ${DATE_YEARS.first} to ${DATE_YEARS.last}, e.g. 2026-11-26`;
+
+/** Whether `value` is a real calendar date written `YYYY-MM-DD` within {@link DATE_YEARS}. */
 export function isTradeDate(value: string): boolean {
   const match = DATE_PATTERN.exec(value);
-  if (!match) return false;
+  if (!match || +match[1] < DATE_YEARS.first || +match[1] > DATE_YEARS.last) return false;
   const date = new Date(Date.UTC(+match[1], +match[2] - 1, +match[3]));
   return date.toISOString().slice(0, 10) === value;
 }

@@ -160,9 +160,9 @@ Deno.test("dashboard rejections: stage filter, and refused filters name the fiel
   for (
     const [query, message] of [
       ["stage=BOSS", /stage: expected one of HUNTER, GATE, JUDGE/],
-      ["from=2026-13-01", /from: expected a date YYYY-MM-DD/],
+      ["from=2026-13-01", /from: expected a KST date YYYY-MM-DD/],
       // A real date, but the day after it is in the year 10000: refused, not a 500.
-      ["to=9999-12-31", /to: expected a date YYYY-MM-DD from 1900 to 2999/],
+      ["to=9999-12-31", /to: expected a KST date YYYY-MM-DD from 1900 to 2999/],
       ["from=2026-11-27&to=2026-11-01", /to: expected a date on or after from/],
       ["page=0", /page: expected a page number from 1/],
     ] as const
@@ -234,11 +234,11 @@ Deno.test("dashboard stock page: the day's markers, flows, entries; the latest d
   assert.match(badCode.html, /is not a KRX stock code/);
   const badDate = await page(api, "/stocks/005930?date=2026-02-30");
   assert.equal(badDate.status, 400);
-  assert.match(badDate.html, /date: expected a date YYYY-MM-DD/);
+  assert.match(badDate.html, /date: expected a KST date YYYY-MM-DD/);
   for (const date of ["9999-12-31", "1899-12-31"]) {
     const outside = await page(api, `/stocks/005930?date=${date}`);
     assert.equal(outside.status, 400, date);
-    assert.match(outside.html, /date: expected a date YYYY-MM-DD from 1900 to 2999/);
+    assert.match(outside.html, /date: expected a KST date YYYY-MM-DD from 1900 to 2999/);
   }
 });
 

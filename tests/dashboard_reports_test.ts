@@ -102,8 +102,8 @@ Deno.test("dashboard regret report: the threshold and the days change the figure
     const [query, message] of [
       ["threshold_pct=0", /threshold_pct: expected a percentage above 0 and at most 1000/],
       ["threshold_pct=lots", /threshold_pct: expected a percentage, e\.g\. 4/],
-      ["from=2026-02-30", /from: expected a date YYYY-MM-DD/],
-      ["to=9999-12-31", /to: expected a date YYYY-MM-DD from 1900 to 2999/],
+      ["from=2026-02-30", /from: expected a KST date YYYY-MM-DD/],
+      ["to=9999-12-31", /to: expected a KST date YYYY-MM-DD from 1900 to 2999/],
       [`from=${LAST_DAY}&to=${from}`, /to: expected a date on or after from/],
     ] as const
   ) {
@@ -157,5 +157,5 @@ Deno.test("dashboard scorecard: by decision, by score bucket and by regime as th
 
   const refused = await html(api, "/reports/scorecard?to=27-11-2026");
   assert.equal(refused.status, 400);
-  assert.match(refused.html, /to: expected a date YYYY-MM-DD/);
+  assert.match(refused.html, /to: expected a KST date YYYY-MM-DD/);
 });

@@ -243,3 +243,25 @@ Deno.test("GET /openapi.json documents every route from the zod schemas", async 
     ),
   );
 });
+
+Deno.test("dates and instants beyond the years a trading day can have are 400s naming the field, on every read", async () => {
+  await using api = await startTestApi({ now: () => NOW });
+  const cases: [string, string][] = [
+    ["/v1/decisions?to=9999-12-31", "to"],
+    ["/v1/decisions?from=9999-12-31T23:00:00Z", "from"],
+    ["/v1/shadow-radar?trade_date=9999-12-31", "trade_date"],
+    ["/v1/outcomes/decisions?to=9999-12-31", "to"],
+    ["/v1/outcomes/rejections?from=0001-01-01", "from"],
+    ["/v1/reports/regret?to=9999-12-31", "to"],
+    ["/v1/reports/scorecard?from=9999-12-30", "from"],
+    ["/v1/reports/daily-packet?date=9999-12-31", "date"],
+    ["/v1/minute-bars/005930?date=9999-12-31", "date"],
+    ["/v1/market-flow/005930?to=9999-12-31", "to"],
+    ["/v1/daily-prices/005930?to=9999-12-31", "to"],
+  ];
+  for (const [path, field] of cases) {
+    const problem = await readProblem(await api.request(path));
+    assert.equal(problem.status, 400, `${path}: ${JSON.stringify(problem)}`);
+    assert.ok(JSON.stringify(problem).includes(`"${field}"`), `${path} names ${field}`);
+  }
+});

@@ -8,25 +8,16 @@ import { z } from "zod";
 import { COLLECTION_JOBS, OUTCOME_STATUSES } from "../../db/schema.ts";
 import { thresholdSchema } from "../http/outcome_schemas.ts";
 import { isStockCode } from "../stock_code.ts";
-import { isTradeDate } from "../time.ts";
+import { isTradeDate, TRADE_DATE_EXPECTED } from "../time.ts";
 
 /** A blank form field is no filter. */
 const blankAsUnset = (value: unknown) =>
   typeof value === "string" && value.trim() === "" ? undefined : value;
 
-/**
- * The days a page's date may name. The pages count days from a date (a year of candles back, the
- * day after `to`): near the year 9999 that count leaves four-digit years and the page would fail.
- */
-const DATE_BOUNDS = { first: "1900-01-01", last: "2999-12-31" } as const;
-
 /** An optional KST date `YYYY-MM-DD`. */
 export const optionalDateField = z.preprocess(
   blankAsUnset,
-  z.string().trim().refine(
-    (value) => isTradeDate(value) && value >= DATE_BOUNDS.first && value <= DATE_BOUNDS.last,
-    { error: "expected a date YYYY-MM-DD from 1900 to 2999, e.g. 2026-11-26" },
-  ).optional(),
+  z.string().trim().refine(isTradeDate, { error: TRADE_DATE_EXPECTED }).optional(),
 );
 
 /** Where the text of a `stock` filter points: a code, or part of a name. */

@@ -6,12 +6,12 @@
  */
 import { z } from "zod";
 import { instantSchema, stockCodeSchema } from "../../db/entries.ts";
-import { addDays, isTradeDate, kstDate } from "../time.ts";
+import { addDays, isTradeDate, kstDate, TRADE_DATE_EXPECTED } from "../time.ts";
 import { invalidRequest } from "./problem.ts";
 
 /** A KST trading day `YYYY-MM-DD` that exists in the calendar. */
 export const tradeDateSchema = z.string()
-  .refine(isTradeDate, { error: "expected a KST date YYYY-MM-DD, e.g. 2026-11-26" })
+  .refine(isTradeDate, { error: TRADE_DATE_EXPECTED })
   .meta({ description: "KST trading day", example: "2026-11-26" });
 
 /** A KST date (whole day) or an ISO-8601 instant with offset. */
