@@ -157,6 +157,8 @@ export interface DailyCollectorOptions {
   readonly session: SessionWindow;
   /** Today's KST date: a run of today checks that the session is over. */
   readonly today: string;
+  /** The stocks asked for by name: with the watchlist's, a missing candle of theirs fails. */
+  readonly codes: readonly string[];
 }
 
 /**
@@ -180,10 +182,17 @@ async function barAfterClose(
 /**
  * A collector of one run's daily candles: call it per stock; it resolves with the candles to
  * write (the whole history again when KIS adjusted it), or throws when KIS fails or has no candle
- * of the run's day (unknown stock, or not listed that day).
+ * of the run's day of a stock asked for (watchlist, `--codes`: unknown, or not listed that day).
+ * A stock collected only for its entries' outcomes is done then, with a note saying why.
  */
 export function createDailyCollector(options: DailyCollectorOptions): StockCollector {
-  const { archivist, client, calendar, tradeDate, session, today } = options;
+  const { archivist, client, calendar, tradeDate, session, today, codes } = options;
+  let asked: Promise<Set<string>> | undefined;
+  // Stocks a user asked for (the watchlist, `--codes`), not only entries awaiting outcomes.
+  const askedFor = (stockCode: string) =>
+    (asked ??= archivist.watchlist().then((rows) =>
+      new Set([...codes, ...rows.map((row) => row.stock_code)])
+    )).then((set) => set.has(stockCode));
   // Asked once a run; again only when the stock asked had no bar (halted) or the call failed.
   let newestBar: Promise<number | undefined> | undefined;
   const sessionEnd = (stockCode: string) => {
@@ -200,10 +209,18 @@ export function createDailyCollector(options: DailyCollectorOptions): StockColle
     const candles = await client.dailyCandles(stockCode, from, tradeDate);
     const day = candles.find((candle) => candle.tradeDate === tradeDate);
     if (!day) {
-      throw new Error(
-        `KIS returned no daily candle of ${stockCode} for ${tradeDate} (${candles.length} days ` +
-          `from ${from}): check that the code is listed and was listed that day`,
-      );
+      const missing = `KIS returned no daily candle of ${stockCode} for ${tradeDate} ` +
+        `(${candles.length} days from ${from})`;
+      if (await askedFor(stockCode)) {
+        throw new Error(`${missing}: check that the code is listed and was listed that day`);
+      }
+      // A target only for its entries' outcomes (a code Scout mistyped, a delisted stock): a
+      // failure would repeat on every run while they wait, and no run could mend it.
+      return {
+        note: `${missing}: a target only because entries of it await their outcomes, which ` +
+          "stay pending while KIS has no candle; not a listed stock?",
+        write: () => archivist.upsertDailyPrices(dailyPriceRowsOf(stockCode, candles)),
+      };
     }
     const note = day.volume === 0
       ? `halted all day: KIS's daily candle of ${tradeDate} shows no trade (stored flat at the ` +

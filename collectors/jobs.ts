@@ -35,6 +35,8 @@ export interface JobContext {
   /** Today's KST date. */
   readonly today: string;
   readonly now: () => Date;
+  /** The stocks the run was asked for by name (`--codes`), beside the job's own targets. */
+  readonly codes: readonly string[];
 }
 
 /** The KIS calls a dry run plans for one run. */

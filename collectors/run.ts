@@ -398,6 +398,7 @@ async function collectStocks(
     session,
     today: kstDate(now()),
     now,
+    codes: request.codes ?? [],
   };
   const spec = JOBS[run.job];
   const collect = spec.collector(context);

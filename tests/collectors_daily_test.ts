@@ -269,6 +269,27 @@ Deno.test("daily: an unknown stock fails alone and is recorded; no target is a r
   assert.equal((await fx.archivist.dailyPriceSpan("005930"))!.last, DAY);
 });
 
+Deno.test("daily: a code KIS does not know, a target only for its entries' outcomes, is done with a note, not a failure every day", async () => {
+  await using fx = await collectFixture();
+  await fx.archivist.logDecisions([decisionEntrySchema.parse({
+    stock_code: "999999",
+    final_decision: "BUY",
+    decided_at: `${DAY}T10:00:00+09:00`,
+  })]);
+  const report = await runCollection(fx.deps, { job: "daily", tradeDate: DAY, trigger: "manual" });
+  assert.equal(report.status, "succeeded", report.reason ?? "");
+  assert.deepEqual([report.stocksDone, report.stocksFailed], [1, 0]);
+  assert.deepEqual(report.notes.map((n) => n.stockCode), ["999999"]);
+  assert.match(report.notes[0].note, /no daily candle of 999999 .*await their outcomes/);
+  const [outcome] = (await fx.archivist.listDecisionOutcomes({})).items;
+  assert.equal(outcome.status, "pending", "never guessed");
+  // Asked for by name (or on the watchlist), the same code is a failure to fix.
+  await fx.archivist.addToWatchlist([{ stock_code: "999999" }]);
+  const watched = await runCollection(fx.deps, { job: "daily", tradeDate: DAY, trigger: "manual" });
+  assert.equal(watched.status, "failed");
+  assert.match(watched.failures[0]?.error ?? "", /check that the code is listed/);
+});
+
 Deno.test("daily: before 15:40 KST the day's candle is not final and the run is a recorded skip", async () => {
   await using fx = await collectFixture({ clock: `${DAY}T15:35:00+09:00` });
   const report = await runCollection(fx.deps, {

@@ -192,6 +192,7 @@ async function printDryRun(
       session: archivist.session(tradeDate),
       today: kstDate(now),
       now: () => now,
+      codes: args.codes,
     };
     const stored = args.refetch ? new Set<string>() : await spec.stored(context, targets);
     const fetched = targets.filter((code) => !stored.has(code));
