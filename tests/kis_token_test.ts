@@ -138,3 +138,20 @@ Deno.test("an unreadable token cache is kept aside, not overwritten, and a token
     assert.match(cache.tokens[await tokenCacheKey("real", DEMO_REAL_APP_KEY)].accessToken, /^eyJ/);
   });
 });
+
+Deno.test("a new token whose stated expiry is past by this machine's clock is used for its lifetime, not issued again", async () => {
+  // The simulator's clock a year behind this machine's: its tokens expire, by its own clock,
+  // long before this machine's now (a host clock off, or a simulator set to another day).
+  await withSim(async (sim, dir) => {
+    const machineNow = () => new Date(sim.now().getTime() + 365 * 86_400_000);
+    const client = realClient(sim, `${dir}/token.json`, { now: machineNow });
+    await client.investorFlows("005930");
+    await client.investorFlows("000660");
+    await realClient(sim, `${dir}/token.json`, { now: machineNow }).investorFlows("035420");
+    assert.equal(sim.stats().tokenRequests, 1, "one token for the three requests");
+    const cache = JSON.parse(await Deno.readTextFile(`${dir}/token.json`));
+    const { expiresAt } = cache.tokens[await tokenCacheKey("real", DEMO_REAL_APP_KEY)];
+    const lifetime = expiresAt - machineNow().getTime();
+    assert.ok(lifetime > 23 * 3600_000 && lifetime <= 24 * 3600_000, `${lifetime} ms left`);
+  });
+});

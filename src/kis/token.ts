@@ -169,6 +169,31 @@ export class TokenProvider {
     throw new KisRetryExhaustedError(TOKEN_TR, retry.attempts, lastError);
   }
 
+  /**
+   * When a token just issued expires: at KIS's stated time (`expires_in` drifts, §2.1 of
+   * docs/kis-api.md), unless by this machine's clock that time is already (nearly) past. A new
+   * token cannot be expired: the clocks disagree (a host clock off, a simulator set to another
+   * day), and trusting the stated time would issue a token again on every request, one a minute.
+   * The lifetime `expiresInSeconds` is counted from now then.
+   */
+  #expiresAt(stated: number, expiresInSeconds: number): number {
+    const now = this.#options.now().getTime();
+    const lifetimeMs = expiresInSeconds * 1000;
+    if (stated - now > TOKEN_RENEW_MARGIN_MS || !(lifetimeMs > TOKEN_RENEW_MARGIN_MS)) {
+      return stated;
+    }
+    log.warning(
+      "KIS says the new token expires at {stated}, {minutes} min from now by this machine's " +
+        "clock: the clocks disagree (check the host's time); counting its {seconds} s from now",
+      {
+        stated: new Date(stated).toISOString(),
+        minutes: Math.round((stated - now) / 60_000),
+        seconds: expiresInSeconds,
+      },
+    );
+    return now + lifetimeMs;
+  }
+
   /** One tokenP call: a token, a retryable problem, or a thrown fatal error. */
   async #request(): Promise<
     { token: Omit<CachedToken, "lastIssuedAt"> } | { problem: string; throttled: boolean }
@@ -208,7 +233,10 @@ export class TokenProvider {
       return {
         token: {
           accessToken: parsed.data.access_token,
-          expiresAt: kstInstant(date, time).getTime(),
+          expiresAt: this.#expiresAt(
+            kstInstant(date, time).getTime(),
+            Number(parsed.data.expires_in),
+          ),
         },
       };
     }
