@@ -97,9 +97,8 @@ console.log(
   })`,
 );
 
-if (client && await hasNoTargets()) {
-  log.warning(`Collection has ${noTargetsReason(config.enabledJobs)}`);
-}
+const saidNoTargets = client !== undefined && await hasNoTargets();
+if (saidNoTargets) log.warning(`Collection has ${noTargetsReason(config.enabledJobs)}`);
 const startupCatchUp = client
   ? catchUp({
     archivist,
@@ -110,6 +109,7 @@ const startupCatchUp = client
     runScope: cronRunScope(config.logDir),
     observer,
     signal: stopping.signal,
+    saidNoTargets,
     shard: config.shard,
   }).then(
     (summary) =>

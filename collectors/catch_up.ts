@@ -34,6 +34,11 @@ export interface CatchUpDeps extends CollectorDeps {
   readonly jobs?: readonly CollectionJob[];
   /** Only days before this one (the scheduler collects that day itself right after). */
   readonly before?: string;
+  /**
+   * The caller has said already that there is nothing to collect (the service, at start): runs
+   * left for want of targets are then logged at debug level, so the user reads it once.
+   */
+  readonly saidNoTargets?: boolean;
 }
 
 /** A job and day that had no succeeded run. */
@@ -67,17 +72,28 @@ async function unrunnable(
   today: string,
 ): Promise<(MissingRun & { readonly reason: string })[]> {
   const notRun: (MissingRun & { readonly reason: string })[] = [];
+  const withoutTargets: MissingRun[] = [];
   for (const { job, tradeDate } of missing) {
     const unavailable = JOBS[job].unavailable(deps.client, tradeDate, today);
     if (unavailable) {
       notRun.push({ job, tradeDate, reason: unavailable });
     } else if ((await jobTargets(deps.archivist, job, tradeDate, [], deps.shard)).total === 0) {
-      notRun.push({ job, tradeDate, reason: noTargetsReason([job]) });
+      withoutTargets.push({ job, tradeDate });
     }
   }
+  const runsOf = (runs: readonly MissingRun[]) =>
+    runs.map((n) => `${n.job} ${n.tradeDate}`).join(", ");
   for (const reason of new Set(notRun.map((n) => n.reason))) {
-    const runs = notRun.filter((n) => n.reason === reason).map((n) => `${n.job} ${n.tradeDate}`);
-    log.warning("Catch-up leaves {runs}: {reason}", { runs: runs.join(", "), reason });
+    const runs = runsOf(notRun.filter((n) => n.reason === reason));
+    log.warning("Catch-up leaves {runs}: {reason}", { runs, reason });
+  }
+  if (withoutTargets.length > 0) {
+    // One line for every job: an empty watchlist is one fact, said with how to add stocks.
+    const reason = noTargetsReason([...new Set(withoutTargets.map((n) => n.job))]);
+    const said = { runs: runsOf(withoutTargets), reason };
+    if (deps.saidNoTargets) log.debug("Catch-up leaves {runs}: {reason}", said);
+    else log.warning("Catch-up leaves {runs}: {reason}", said);
+    notRun.push(...withoutTargets.map((n) => ({ ...n, reason })));
   }
   return notRun;
 }

@@ -78,6 +78,43 @@ Deno.test("service: with credentials, catch-up on start collects the watchlist's
   );
 });
 
+Deno.test("service: with credentials and an empty watchlist, one line says how to add stocks; no run, no log file", async () => {
+  await using dir = await tempDir();
+  await using sim = await startSimulator({
+    rateLimit: { real: 1000 },
+    tokenIssueIntervalSec: 1,
+    quiet: true,
+  });
+  await using fresh = await freshLocation(dir.path);
+  const service = await startService(dir.path, {
+    ARCHIVIST_DB: fresh.location,
+    ARCHIVIST_CATCH_UP_DAYS: "5",
+    KIS_BASE_URL: sim.realUrl,
+    KIS_APP_KEY: DEMO_REAL_APP_KEY,
+    KIS_APP_SECRET: DEMO_REAL_APP_SECRET,
+    KIS_RATE_LIMIT: "100",
+  });
+  // A stop waits for catch-up on start, which looks at its 5 days × 3 jobs.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const runs = (await (await fetch(`${service.url}/v1/runs`)).json()).items;
+  const stopped = await service.stop();
+  assert.equal(stopped.code, 0, stopped.stderr);
+  assert.match(stopped.stderr, /Catch-up on start: 15 missing runs, 0 made/);
+  const lines = stopped.stderr.split("\n").filter((line) => /nothing to collect/.test(line));
+  assert.equal(lines.length, 1, lines.join("\n"));
+  assert.match(lines[0], /watchlist is empty.*deno task watchlist add 005930.*--codes/);
+  assert.deepEqual(runs, []);
+  const cron = `${dir.path}/logs/cron`;
+  const cronLogs = (() => {
+    try {
+      return [...Deno.readDirSync(cron)].map((entry) => entry.name);
+    } catch {
+      return []; // Never created: no run wrote a log.
+    }
+  })();
+  assert.deepEqual(cronLogs, [], "no run's log file");
+});
+
 Deno.test("service: a port already in use stops a second service with exit 2 and the fix", async () => {
   await using dir = await tempDir();
   const first = await startService(dir.path);
