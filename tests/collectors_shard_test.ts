@@ -273,4 +273,25 @@ Deno.test("collect CLI: ARCHIVIST_SHARD narrows every job's targets as --shard d
     other.stdout,
   );
   assert.equal(sim.stats().requests, 0);
+
+  // A real run collects only this host's part and records its shard: ARCHIVIST_SHARD, then
+  // --shard over it.
+  const collect = (...args: string[]) =>
+    runCli(
+      "src/cli/collect.ts",
+      ["flow", "--date", day, "--codes", FIVE_STOCKS.join(","), ...args],
+      { cwd: dir.path, env },
+    );
+  const first = await collect();
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, new RegExp(`flow ${day}: succeeded, 1/1 stocks`), first.stdout);
+  const second = await collect("--shard", "2/2");
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, new RegExp(`flow ${day}: succeeded, 4/4 stocks`), second.stdout);
+  await using archivist = await Archivist.open(env.ARCHIVIST_DB);
+  assert.deepEqual(
+    (await archivist.lastShardRuns()).map((r) => [r.shard, r.stocks_total, r.status]),
+    [["1/2", 1, "succeeded"], ["2/2", 4, "succeeded"]],
+  );
+  assert.deepEqual(await archivist.succeededDates("flow", [day]), new Set([day]));
 });

@@ -350,6 +350,7 @@ async function main(): Promise<number> {
         trigger: "manual",
         codes: args.codes,
         refetch: args.refetch,
+        shard: args.shard,
       }),
     );
   }
