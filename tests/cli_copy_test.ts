@@ -169,6 +169,15 @@ Deno.test({
   },
 });
 
+Deno.test("copy CLI: a source file that does not exist is a usage error; nothing is created", async () => {
+  await using dir = await tempDir();
+  const result = await runCli("src/cli/copy.ts", ["typo.db", "target.db"], { cwd: dir.path });
+  assert.equal(result.code, 2, result.stdout + result.stderr);
+  assert.match(result.stderr, /<from>: there is no archive file at typo\.db/);
+  assert.doesNotMatch(result.stdout, /verified/);
+  assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name), []);
+});
+
 Deno.test({
   name: "copy CLI: a target with other values under the same keys is not called verified",
   ignore: template === undefined,
