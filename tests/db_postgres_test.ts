@@ -104,6 +104,18 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "throwaway server: a port in use is named, from the server's log",
+  ignore,
+  fn: async () => {
+    using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    await assert.rejects(
+      startThrowawayPostgres({ port: taken.addr.port }),
+      /could not start server[\s\S]*The server's log ends:[\s\S]*Address already in use/,
+    );
+  },
+});
+
 Deno.test("migrations: every version has its SQLite and its PostgreSQL form", () => {
   assert.deepEqual(Object.keys(POSTGRES_MIGRATIONS), Object.keys(MIGRATIONS));
 });
