@@ -78,7 +78,7 @@ function progressObserver(interactive: boolean): CopyObserver & { stop(): void }
     };
   }
   return {
-    tableStarted(table, source, target) {
+    tableStarted(table, source, _target, skipped) {
       stop();
       bar = new cliProgress.SingleBar({
         format: `${table.padEnd(22)} [{bar}] {value}/{total} rows read | {inserted} new | ` +
@@ -86,9 +86,9 @@ function progressObserver(interactive: boolean): CopyObserver & { stop(): void }
         hideCursor: true,
       }, cliProgress.Presets.shades_classic) as ProgressBar;
       // A resumed copy starts past the rows the target has.
-      bar.start(source, Math.min(target, source), { inserted: 0 });
+      bar.start(source, skipped, { inserted: 0 });
       inserted = 0;
-      resumedAt = Math.min(target, source);
+      resumedAt = skipped;
     },
     pageCopied(_table, read, added) {
       inserted += added;
