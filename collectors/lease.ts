@@ -189,11 +189,18 @@ export async function acquireCollectionLease(
     }
     if (!await abortableSleep(Math.min(pollMs, left), signal)) return null;
   }
-  // Shards of one split run at once; a collector splitting another way would overlap them.
+  // Shards of one split run at once; a collector splitting another way would overlap them. One
+  // of this machine whose process is gone (killed) collects nothing: it does not count.
   const parts = partsOf(name);
-  const others = (await archivist.liveLeases()).filter((other) =>
-    other !== name && partsOf(other) !== undefined && (partsOf(other) !== parts || parts === 1)
-  );
+  const others: string[] = [];
+  for (const other of await archivist.liveLeases()) {
+    const otherParts = partsOf(other);
+    if (other === name || otherParts === undefined || (otherParts === parts && parts !== 1)) {
+      continue;
+    }
+    const otherHolder = await archivist.leaseHolder(other);
+    if (otherHolder === undefined || !holderIsGone(otherHolder)) others.push(other);
+  }
   if (others.length > 0) {
     await archivist.releaseLease(name, holder);
     throw new ShardLayoutError(shard, others);

@@ -170,13 +170,18 @@ interface NoCollection {
   readonly reason: string;
   readonly status: "skipped" | "failed";
   readonly retryLater: boolean;
+  /** KIS refused the credentials (not another failure before any stock, e.g. a shard layout). */
+  readonly credentials?: boolean;
 }
 
-/** Records a run that did not collect: skipped, or failed before any stock (bad credentials). */
+/**
+ * Records a run that did not collect: skipped, or failed before any stock (bad credentials, a
+ * collector splitting the targets another way).
+ */
 async function recordNoCollection(
   deps: CollectorDeps,
   request: RunRequest,
-  { reason, status, retryLater }: NoCollection,
+  { reason, status, retryLater, credentials = false }: NoCollection,
 ): Promise<RunReport> {
   const { archivist } = deps;
   const { job, tradeDate, trigger } = request;
@@ -210,7 +215,7 @@ async function recordNoCollection(
     kisCalls: 0,
     failures: [],
     notes: [],
-    credentialsRejected: status === "failed",
+    credentialsRejected: credentials,
     retryLater,
     seconds: 0,
   };
@@ -280,6 +285,7 @@ export async function runCollection(deps: CollectorDeps, asked: RunRequest): Pro
       reason: error.message,
       status: "failed",
       retryLater: false,
+      credentials: true,
     });
   }
   const day = await checkDay(deps, request, now);

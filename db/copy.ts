@@ -63,8 +63,16 @@ export interface CopyTarget extends CopySide {
 
 /** What a copy reports as it goes. */
 export interface CopyObserver {
-  /** A table starts: rows at the source, and rows the target already has. */
-  readonly tableStarted?: (table: string, sourceRows: number, targetRows: number) => void;
+  /**
+   * A table starts: rows at the source, rows the target already has, and how many source rows
+   * the copy skips as already there (a resumed copy; 0 when it reads the whole table).
+   */
+  readonly tableStarted?: (
+    table: string,
+    sourceRows: number,
+    targetRows: number,
+    skipped: number,
+  ) => void;
   /** A page was written: rows read so far in this table, and how many were new to the target. */
   readonly pageCopied?: (table: string, read: number, inserted: number) => void;
   /** The verification of a table starts. */
@@ -122,6 +130,19 @@ function page(
 async function count(side: CopySide, table: CopiedTable): Promise<number> {
   const { rows } = await sql<{ n: number | bigint }>`
     SELECT count(*) AS n FROM ${sql.table(table.name)}`.execute(side.db);
+  return Number(rows[0].n);
+}
+
+/** Rows of `table` on `side` up to and including `key`, in key order. */
+async function countThrough(
+  side: CopySide,
+  table: CopiedTable,
+  key: readonly unknown[],
+): Promise<number> {
+  const keys = sql.join(table.key.map((k) => sql.ref(k)));
+  const { rows } = await sql<{ n: number | bigint }>`
+    SELECT count(*) AS n FROM ${sql.table(table.name)}
+    WHERE (${keys}) <= (${sql.join(key)})`.execute(side.db);
   return Number(rows[0].n);
 }
 
@@ -193,8 +214,19 @@ export async function copyArchive(
   const inserted = new Map<string, number>();
   for (const { table, columns } of plans) {
     const pageRows = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
-    observer.tableStarted?.(table.name, await count(source, table), await count(target, table));
+    const targetRows = await count(target, table);
     let after = await lastKey(target, table);
+    // Continue past the target's rows only when they are as many as the source's up to there (a
+    // stopped copy). Otherwise the source gained rows below that key since (a copy of an archive
+    // in use, run again to catch up): read the whole table, ON CONFLICT DO NOTHING fills the gaps.
+    const skipped = after === undefined ? 0 : await countThrough(source, table, after);
+    if (skipped !== targetRows) after = undefined;
+    observer.tableStarted?.(
+      table.name,
+      await count(source, table),
+      targetRows,
+      after === undefined ? 0 : skipped,
+    );
     let read = 0;
     let written = 0;
     for (;;) {

@@ -160,10 +160,14 @@ async function openPostgresDatabase(
 ): Promise<OpenedDatabase> {
   const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
   const { db } = openPostgres<Database>(url, { poolSize, lockTimeoutMs: options.lockTimeoutMs });
+  // Whatever fails before the first connection is made (refused, TLS, authentication, DNS) is a
+  // server this host cannot use, however pg words it.
+  let connected = false;
   try {
     // Another host may be migrating: wait for it however long it takes (the Migrator's advisory
     // lock), not just the lock timeout of writes.
     const migration = await db.connection().execute(async (connection) => {
+      connected = true;
       await sql`SET lock_timeout = 0`.execute(connection);
       try {
         return await migrateToLatest(connection as Kysely<unknown>, location, "postgres");
@@ -196,7 +200,9 @@ async function openPostgresDatabase(
     };
   } catch (error) {
     await db.destroy();
-    if (isConnectionError(error)) throw new ArchiveUnreachableError(location, error);
+    if (!connected || isConnectionError(error)) {
+      throw new ArchiveUnreachableError(location, error);
+    }
     throw error;
   }
 }

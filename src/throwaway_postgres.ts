@@ -139,8 +139,14 @@ export async function startThrowawayPostgres(
       "start",
     ]);
   } catch (error) {
+    // The server's own words (a port in use, …) are in its log, which stop() deletes.
+    const log = await Deno.readTextFile(`${dir}/server.log`).catch(() => "");
     await stop();
-    throw error;
+    const cause = log.trim().split("\n").slice(-5).join("\n");
+    if (cause === "") throw error;
+    throw new Error(`${(error as Error).message}\nThe server's log ends:\n${cause}`, {
+      cause: error,
+    });
   }
   return {
     url: (name) => `postgres://postgres@127.0.0.1:${port}/${name}`,

@@ -132,8 +132,7 @@ Deno.test({
     assert.match(first.stdout, /Every table verified/);
     assert.match(first.stdout, /✓ stock_minute_price +1400 rows → 1400 \(1400 copied now\)/);
     assert.doesNotMatch(first.stdout, /✗/);
-    const original = await contents(sqlite);
-    assert.deepEqual(await contents(database.url), original);
+    assert.deepEqual(await contents(database.url), await contents(sqlite));
 
     const again = await copy(sqlite, database.url);
     assert.equal(again.code, 0);
@@ -154,6 +153,26 @@ Deno.test({
     assert.match(resumed.stdout, /✓ llm_decision_ledger +20 rows → 20 \(8 copied now\)/);
     assert.match(resumed.stdout, /✓ stock_minute_price +1400 rows → 1400 \(700 copied now\)/);
 
+    // The source gained a row below where the target's rows end (it was in use during the copy):
+    // the copy run again fills the gap instead of calling the table different forever.
+    {
+      await using source = await Archivist.open(sqlite);
+      await source.upsertMinuteBars([{
+        stock_code: "000660",
+        bar_time: barTimeOf(DAYS[0], "090000") + 120,
+        open: 1,
+        high: 1,
+        low: 1,
+        close: 1,
+        volume: 1,
+        value: 1,
+      }]);
+    }
+    const caughtUp = await copy(sqlite, database.url);
+    assert.equal(caughtUp.code, 0, caughtUp.stdout + caughtUp.stderr);
+    assert.match(caughtUp.stdout, /✓ stock_minute_price +1401 rows → 1401 \(1 copied now\)/);
+    const original = await contents(sqlite);
+
     // Back to a new SQLite file: the same archive again.
     const back = `${dir.path}/back.db`;
     const returned = await copy(database.url, back);
@@ -167,6 +186,15 @@ Deno.test({
     ]);
     assert.deepEqual(ids, [21]);
   },
+});
+
+Deno.test("copy CLI: a source file that does not exist is a usage error; nothing is created", async () => {
+  await using dir = await tempDir();
+  const result = await runCli("src/cli/copy.ts", ["typo.db", "target.db"], { cwd: dir.path });
+  assert.equal(result.code, 2, result.stdout + result.stderr);
+  assert.match(result.stderr, /<from>: there is no archive file at typo\.db/);
+  assert.doesNotMatch(result.stdout, /verified/);
+  assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name), []);
 });
 
 Deno.test({

@@ -142,6 +142,8 @@ Deno.test("shard: a collector splitting the targets another way is refused while
       /give every host the same n in --shard i\/n or ARCHIVIST_SHARD/,
     );
     assert.equal(refused.kisCalls, 0);
+    // Not a credentials problem: `collect` exits 1 (tried again later), not 2.
+    assert.deepEqual([refused.credentialsRejected, refused.retryLater], [false, true]);
   }
   assert.deepEqual(await fx.archivist.liveLeases(), ["collection:1/3"], "nothing left held");
   const caughtUp = await catchUp({ ...fx.deps, days: 2, jobs: ["flow"], shard: parseShard("2/2") });
@@ -150,6 +152,26 @@ Deno.test("shard: a collector splitting the targets another way is refused while
   const beside = await run({ index: 2, count: 3 });
   assert.equal(beside.status, "succeeded", beside.reason ?? "");
   assert.deepEqual(await fx.archivist.liveLeases(), ["collection:1/3"]);
+});
+
+Deno.test("shard: a collector of this machine killed while splitting another way does not hold up a shard", async () => {
+  await using fx = await collectFixture();
+  const ended = await new Deno.Command(Deno.execPath(), { args: ["--version"], stdout: "null" })
+    .spawn();
+  await ended.status;
+  // An unsharded collector of this machine was killed: its lease is still live for 15 s.
+  assert.ok(
+    await fx.archivist.acquireLease("collection", `${Deno.hostname()}:${ended.pid}:x`, 60_000),
+  );
+  const run = await runCollection(fx.deps, {
+    job: "flow",
+    tradeDate: DAY,
+    trigger: "manual",
+    codes: [...FIVE_STOCKS],
+    shard: { index: 1, count: 2 },
+  });
+  assert.equal(run.status, "succeeded", run.reason ?? "");
+  assert.equal(run.stocksTotal, 1);
 });
 
 Deno.test("shard: a day is done only when every shard of its split succeeded", async () => {
@@ -273,4 +295,32 @@ Deno.test("collect CLI: ARCHIVIST_SHARD narrows every job's targets as --shard d
     other.stdout,
   );
   assert.equal(sim.stats().requests, 0);
+
+  // A real run collects only this host's part and records its shard: ARCHIVIST_SHARD, then
+  // --shard over it.
+  const collect = (...args: string[]) =>
+    runCli(
+      "src/cli/collect.ts",
+      ["flow", "--date", day, "--codes", FIVE_STOCKS.join(","), ...args],
+      { cwd: dir.path, env },
+    );
+  const first = await collect();
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, new RegExp(`flow ${day}: succeeded, 1/1 stocks`), first.stdout);
+  const second = await collect("--shard", "2/2");
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, new RegExp(`flow ${day}: succeeded, 4/4 stocks`), second.stdout);
+  await using archivist = await Archivist.open(env.ARCHIVIST_DB);
+  assert.deepEqual(
+    (await archivist.lastShardRuns()).map((r) => [r.shard, r.stocks_total, r.status]),
+    [["1/2", 1, "succeeded"], ["2/2", 4, "succeeded"]],
+  );
+  assert.deepEqual(await archivist.succeededDates("flow", [day]), new Set([day]));
+
+  // Another host splits by 3: refused, saying why, as a failure to retry (1), not bad keys (2).
+  assert.ok(await archivist.acquireLease("collection:1/3", "elsewhere:1:x", 60_000));
+  const refused = await collect("--shard", "2/2", "--refetch");
+  assert.equal(refused.code, 1, refused.stdout);
+  assert.match(refused.stdout, /flow \S+: failed \(another collector is running as shard 1\/3/);
+  assert.doesNotMatch(refused.stderr, /credentials/);
 });

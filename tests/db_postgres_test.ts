@@ -88,6 +88,34 @@ Deno.test("location: a server that cannot be reached is named, without its passw
   });
 });
 
+Deno.test({
+  name: "location: a connection the server refuses at TLS is named too, not a stack trace",
+  ignore,
+  fn: async () => {
+    // The test server speaks no TLS: a URL that requires it cannot connect.
+    const url = new URL(template!);
+    url.searchParams.set("sslmode", "require");
+    await assert.rejects(Archivist.open(url.toString()), (error) => {
+      assert.ok(error instanceof ArchiveUnreachableError, String(error));
+      assert.match(error.message, /does not support SSL/);
+      assert.match(error.message, /Check ARCHIVIST_DB/);
+      return true;
+    });
+  },
+});
+
+Deno.test({
+  name: "throwaway server: a port in use is named, from the server's log",
+  ignore,
+  fn: async () => {
+    using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    await assert.rejects(
+      startThrowawayPostgres({ port: taken.addr.port }),
+      /could not start server[\s\S]*The server's log ends:[\s\S]*Address already in use/,
+    );
+  },
+});
+
 Deno.test("migrations: every version has its SQLite and its PostgreSQL form", () => {
   assert.deepEqual(Object.keys(POSTGRES_MIGRATIONS), Object.keys(MIGRATIONS));
 });

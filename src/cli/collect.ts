@@ -253,7 +253,9 @@ function progressObserver(interactive: boolean): RunObserver {
 
 function summaryLine(report: RunReport): string {
   const head = `${report.job} ${report.tradeDate}: ${report.status}`;
-  if (report.status === "skipped") return `${head} (${report.reason})`;
+  // A run that stopped before any stock says why (a refused split, refused credentials).
+  const before = report.status === "failed" && report.stocksTotal === 0 && report.reason;
+  if (report.status === "skipped" || before) return `${head} (${report.reason})`;
   const { inserted, updated, unchanged } = report.writes;
   const stored = report.alreadyStored > 0
     ? ` (${report.alreadyStored} already stored; --refetch asks KIS again)`
@@ -351,6 +353,7 @@ async function main(): Promise<number> {
         trigger: "manual",
         codes: args.codes,
         refetch: args.refetch,
+        shard: args.shard,
       }),
     );
   }

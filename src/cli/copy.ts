@@ -39,8 +39,25 @@ function parseArgs(argv: readonly string[]): { from: string; to: string } {
       throw error;
     }
   }
+  // Opening a missing file would create an empty archive and "copy" it, verified: a typo.
+  const source = parseArchiveLocation(from);
+  if (source.dialect === "sqlite" && !isFile(source.path)) {
+    throw new UsageError(
+      `<from>: there is no archive file at ${source.path}; name an existing SQLite archive ` +
+        "(ARCHIVIST_DB's, e.g. data/archivist.db) or a postgres:// URL",
+    );
+  }
   if (from === to) throw new UsageError("<from> and <to> are the same archive: nothing to copy");
   return { from, to };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
 }
 
 /** Progress per table: a bar on a terminal, a line per table otherwise. */
@@ -61,7 +78,7 @@ function progressObserver(interactive: boolean): CopyObserver & { stop(): void }
     };
   }
   return {
-    tableStarted(table, source, target) {
+    tableStarted(table, source, _target, skipped) {
       stop();
       bar = new cliProgress.SingleBar({
         format: `${table.padEnd(22)} [{bar}] {value}/{total} rows read | {inserted} new | ` +
@@ -69,9 +86,9 @@ function progressObserver(interactive: boolean): CopyObserver & { stop(): void }
         hideCursor: true,
       }, cliProgress.Presets.shades_classic) as ProgressBar;
       // A resumed copy starts past the rows the target has.
-      bar.start(source, Math.min(target, source), { inserted: 0 });
+      bar.start(source, skipped, { inserted: 0 });
       inserted = 0;
-      resumedAt = Math.min(target, source);
+      resumedAt = skipped;
     },
     pageCopied(_table, read, added) {
       inserted += added;
