@@ -154,9 +154,9 @@ export function holderIsGone(holder: string): boolean {
  * Takes the collection lease (of `shard`, when given), waiting up to `waitMs` for another holder;
  * null when it stayed taken, or when `signal` aborts meanwhile (the process is stopping). A holder
  * on this machine whose process is gone is taken over at once, whatever the wait. On success, runs
- * of the same shard left `running` by a process that died are marked failed. Throws a
- * {@link ShardLayoutError}, holding nothing, while a collector that splits the targets another way
- * holds its lease.
+ * of the same shard, or of another split, left `running` by a process that died are marked
+ * failed. Throws a {@link ShardLayoutError}, holding nothing, while a collector that splits the
+ * targets another way holds its lease.
  */
 export async function acquireCollectionLease(
   archivist: Archivist,
@@ -205,7 +205,17 @@ export async function acquireCollectionLease(
     await archivist.releaseLease(name, holder);
     throw new ShardLayoutError(shard, others);
   }
-  const interrupted = await archivist.markInterruptedRuns(shard ? shardLabel(shard) : null);
+  // Runs left `running` by a process that died: this shard's (its lease is ours now), and those
+  // of another split, whose collectors hold no lease now (else this one was refused above).
+  const own = shard ? shardLabel(shard) : null;
+  const partsOfRun = (label: string | null) =>
+    label === null ? 1 : partsOf(`${COLLECTION_LEASE}:${label}`);
+  let interrupted = 0;
+  for (const label of new Set([own, ...await archivist.runningRunShards()])) {
+    if (label === own || parts === 1 || partsOfRun(label) !== parts) {
+      interrupted += await archivist.markInterruptedRuns(label);
+    }
+  }
   if (interrupted > 0) {
     log.warning("Marked {count} run(s) left running by a process that ended as failed", {
       count: interrupted,

@@ -22,6 +22,7 @@ import {
   markInterruptedRunsIn,
   recordRunFailureIn,
   recordRunProgressIn,
+  runningRunShards,
   type RunOutcome,
   type RunStart,
   type RunSummary,
@@ -1045,6 +1046,11 @@ export class Archivist implements AsyncDisposable {
       { shard },
       (trx) => markInterruptedRunsIn(trx, this.#now, shard),
     );
+  }
+
+  /** The shards (null: unsharded) of the runs still `running`. */
+  runningRunShards(): Promise<(string | null)[]> {
+    return runningRunShards(this.#db);
   }
 
   /** Recent runs, newest first, with their failed stocks. */

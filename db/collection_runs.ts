@@ -145,6 +145,13 @@ export async function markInterruptedRunsIn(
   return Number(result.numUpdatedRows);
 }
 
+/** The shards (null: unsharded) of the runs still `running`. */
+export async function runningRunShards(db: Kysely<Database>): Promise<(string | null)[]> {
+  const rows = await db.selectFrom("collection_run").select("shard").distinct()
+    .where("status", "=", "running").execute();
+  return rows.map((row) => row.shard);
+}
+
 /** Recent runs (default 50), newest first, with their failed stocks. */
 export async function listRuns(
   db: Kysely<Database>,

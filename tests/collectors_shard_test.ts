@@ -121,6 +121,44 @@ Deno.test("shard: a shard's run left running is not another shard's to mark fail
   assert.equal(await fx.archivist.markInterruptedRuns("2/2"), 1);
 });
 
+Deno.test("shard: runs of another split left running by a dead collector are marked failed by the next one", async () => {
+  await using fx = await collectFixture();
+  // A killed `collect all` without a shard, and a killed collector of a split in 3.
+  const whole = await fx.archivist.startRun({
+    job: "flow",
+    tradeDate: DAY,
+    trigger: "manual",
+    stocksTotal: 5,
+  });
+  const third = await fx.archivist.startRun({
+    job: "daily",
+    tradeDate: DAY,
+    trigger: "manual",
+    stocksTotal: 2,
+    shard: "1/3",
+  });
+  const twin = await fx.archivist.startRun({
+    job: "intraday",
+    tradeDate: DAY,
+    trigger: "manual",
+    stocksTotal: 2,
+    shard: "2/2",
+  });
+  const report = await runCollection(fx.deps, {
+    job: "intraday",
+    tradeDate: DAY,
+    trigger: "manual",
+    codes: [...FIVE_STOCKS],
+    shard: { index: 1, count: 2 },
+  });
+  assert.equal(report.status, "succeeded", report.reason ?? "");
+  const status = async (runId: string) =>
+    (await fx.archivist.listRuns()).find((run) => run.run_id === runId)?.status;
+  assert.equal(await status(whole), "failed", "no unsharded collector holds a lease");
+  assert.equal(await status(third), "failed", "no collector of a split in 3 holds a lease");
+  assert.equal(await status(twin), "running", "shard 2/2 may still be collecting on its host");
+});
+
 Deno.test("shard: a collector splitting the targets another way is refused while one runs; the same split is not", async () => {
   await using fx = await collectFixture();
   // A collector on another host runs as shard 1/3.
