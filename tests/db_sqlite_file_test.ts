@@ -8,6 +8,8 @@ import {
   ArchiveCorruptError,
   ArchiveFileError,
 } from "../db/sqlite_file.ts";
+import { createApp } from "../src/http/app.ts";
+import { AllowedHosts } from "../src/http/host_check.ts";
 import { tempDir } from "./helpers.ts";
 
 const DECISION: DecisionEntry = {
@@ -163,4 +165,26 @@ Deno.test("archive file: damage met at run time stops writes and puts health to 
     archivist.logDecisions([DECISION]),
     /is damaged .*deno task restore <backup file>/,
   );
+});
+
+Deno.test("archive file: a read of a page damaged at run time answers 503 naming the restore, not a bare 500", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/archive.db`;
+  await using archivist = await Archivist.open(path);
+  await archivist.logDecisions(Array.from({ length: 200 }, () => DECISION));
+  const other = new DatabaseSync(path);
+  try {
+    other.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    await damagePages(path);
+    other.exec("PRAGMA user_version = 7");
+  } finally {
+    other.close();
+  }
+  const app = createApp({ archivist, hosts: new AllowedHosts("127.0.0.1") });
+  const response = await app.request("http://127.0.0.1/v1/decisions?limit=1000", {
+    headers: { host: "127.0.0.1" },
+  });
+  assert.equal(response.status, 503);
+  const problem = await response.json();
+  assert.match(problem.detail, /archive file is damaged .*deno task restore <backup file>/);
 });

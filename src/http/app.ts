@@ -16,6 +16,7 @@ import {
   ArchiveWriteError,
   IdempotencyConflictError,
 } from "../../db/errors.ts";
+import { sqliteFault } from "../../db/sqlite_errors.ts";
 import { dashboardApp, dashboardSession } from "../dashboard/mod.tsx";
 import { getLogger } from "../log.ts";
 import { accessLog } from "./access_log.ts";
@@ -112,6 +113,18 @@ function problemFor(error: unknown): { problem: Problem; headers?: Record<string
   }
   if (error instanceof HTTPException) {
     return { problem: new HttpProblem(error.status, error.message || "request refused").problem };
+  }
+  if (sqliteFault(error) === "corrupt") {
+    // A read met a damaged page: nothing the client can change, and retrying will not mend it.
+    return {
+      problem: new HttpProblem(
+        503,
+        `the archive file is damaged (${(error as Error).message}): stop the service and ` +
+          "restore a backup with `deno task restore <backup file>`",
+        { type: PROBLEM_TYPES.archiveUnavailable, title: "Archive unavailable" },
+      ).problem,
+      headers: { "retry-after": "3600" },
+    };
   }
   return {
     problem: new HttpProblem(500, "an unexpected error occurred; it was logged, try again later")
