@@ -19,9 +19,11 @@ import { AllowedHosts } from "./src/http/host_check.ts";
 import { Metrics } from "./src/http/metrics.ts";
 import { type HttpServer, PortInUseError, serveHttp } from "./src/http/server.ts";
 import { KisClient } from "./src/kis/mod.ts";
-import { EXIT_USAGE, startCommand } from "./src/cli/entry.ts";
+import { EXIT_USAGE, exitOnUsageError, startCommand } from "./src/cli/entry.ts";
+import { ConfigError } from "./src/config.ts";
 import { getLogger } from "./src/log.ts";
-import { registerMaintenance } from "./src/maintenance.ts";
+import { serverBackupAdvice } from "./db/backup.ts";
+import { backupFolderProblem, registerMaintenance } from "./src/maintenance.ts";
 import { kstDate } from "./src/time.ts";
 
 const log = getLogger("service");
@@ -61,6 +63,12 @@ if (client) {
   log.warning(`Collection is off: ${collectionOff}. The HTTP API still serves.`);
 }
 const maintenance = registerMaintenance({ archivist, config, alerts, signal: stopping.signal });
+const backupProblem = config.backup.keep > 0 && !serverBackupAdvice(archivist.path) &&
+  await backupFolderProblem(config.backup.dir);
+if (backupProblem) {
+  await archivist.close();
+  exitOnUsageError(new ConfigError([`ARCHIVIST_BACKUP_DIR: ${backupProblem}`]));
+}
 if (alerts) {
   archivist.observe({ writeStatus: (status) => alerts.send(writeAlert(status, archivist.path)) });
 }

@@ -117,6 +117,32 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
   return { backup, backupError, backupSkipped, removedBackups, pruned, removedRunLogs };
 }
 
+/**
+ * Why the daily backups cannot go into `dir` (a file there, a folder that cannot be created), or
+ * undefined once the folder exists: checked at start, so that a wrong `ARCHIVIST_BACKUP_DIR` is
+ * said then and not by the first backup's failure at night.
+ */
+export async function backupFolderProblem(dir: string): Promise<string | undefined> {
+  const fix = "set ARCHIVIST_BACKUP_DIR to a folder this user can create and write";
+  try {
+    if (!(await Deno.stat(dir)).isDirectory) {
+      return `${JSON.stringify(dir)} is not a folder; ${fix}`;
+    }
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      return `${JSON.stringify(dir)} cannot be used (${(error as Error).message}); ${fix}`;
+    }
+  }
+  try {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    return undefined;
+  } catch (error) {
+    const why = (error as Error).message.replace(/ \(os error \d+\).*$/, "");
+    return `the folder ${JSON.stringify(dir)} cannot be created (${why}); ${fix}`;
+  }
+}
+
 /** The daily maintenance's schedule: `ARCHIVIST_MAINTENANCE_TIME_KST`, every day of the week. */
 export function maintenanceSchedule(config: Pick<Config, "maintenanceTimeKst">): CronSchedule {
   return kstSchedule(config.maintenanceTimeKst, EVERY_DAY);

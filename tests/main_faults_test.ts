@@ -36,6 +36,14 @@ Deno.test("start: bad paths end with one message naming the variable and the fix
       { ARCHIVIST_DB: `${dir.path}/ok.db`, ARCHIVIST_LOG_DIR: `${dir.path}/a-file/logs` },
       /ARCHIVIST_LOG_DIR: the log folder .* cannot be used .*set ARCHIVIST_LOG_DIR/,
     ],
+    [
+      { ARCHIVIST_DB: `${dir.path}/ok.db`, ARCHIVIST_BACKUP_DIR: `${dir.path}/a-file` },
+      /ARCHIVIST_BACKUP_DIR: .*a-file" is not a folder; set ARCHIVIST_BACKUP_DIR/,
+    ],
+    [
+      { ARCHIVIST_DB: `${dir.path}/ok.db`, ARCHIVIST_BACKUP_DIR: `${dir.path}/a-file/backups` },
+      /ARCHIVIST_BACKUP_DIR: .*cannot be used .*set ARCHIVIST_BACKUP_DIR/,
+    ],
   ];
   for (const [env, pattern] of cases) {
     const result = await runCli("main.ts", [], {
