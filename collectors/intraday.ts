@@ -13,8 +13,8 @@
 import type { Archivist } from "../db/archivist.ts";
 import { candleValuesOf } from "../db/candles.ts";
 import type { StockMinutePrice } from "../db/schema.ts";
-import type { MinuteCandle, SessionWindow } from "../src/kis/mod.ts";
-import { kstTime } from "../src/time.ts";
+import { MINUTE_HISTORY_DAYS, type MinuteCandle, type SessionWindow } from "../src/kis/mod.ts";
+import { addDays, kstTime } from "../src/time.ts";
 import type { CollectorClient } from "./client.ts";
 import { haltedNote, pastDayTrading } from "./day_trading.ts";
 import type { StockCollector } from "./stock_result.ts";
@@ -41,6 +41,8 @@ export interface IntradayCollectorOptions {
   readonly session: SessionWindow;
   /** Whether `tradeDate` is today (KIS's summary then tells the day's volume). */
   readonly isToday: boolean;
+  /** Today's KST date: a day beyond KIS's minute history is said to be. */
+  readonly today: string;
 }
 
 /**
@@ -49,7 +51,7 @@ export interface IntradayCollectorOptions {
  * incomplete or the stock unknown.
  */
 export function createIntradayCollector(options: IntradayCollectorOptions): StockCollector {
-  const { archivist, client, tradeDate, session, isToday } = options;
+  const { archivist, client, tradeDate, session, isToday, today } = options;
   return async (stockCode) => {
     const fetched = await client.sessionMinuteBars(stockCode, tradeDate, session);
     const { candles } = fetched;
@@ -76,7 +78,11 @@ export function createIntradayCollector(options: IntradayCollectorOptions): Stoc
           ? `KIS returned no minute bars of ${stockCode} for ${tradeDate} and no daily data ` +
             "of that day: check that the code is listed"
           : `KIS returned no minute bars of ${stockCode} for ${tradeDate} although ` +
-            `${day.volume ?? "some"} shares traded that day; run again`,
+            `${day.volume ?? "some"} shares traded that day; ` +
+            (tradeDate < addDays(today, -MINUTE_HISTORY_DAYS)
+              ? `KIS keeps about ${MINUTE_HISTORY_DAYS} days of minute bars, and this day is ` +
+                "older: running again will not help"
+              : "run again"),
       );
     }
     const rows = minutePriceRowsOf(stockCode, candles);

@@ -114,3 +114,22 @@ Deno.test("intraday: a halt is read from KIS's daily candle where the program se
   assert.deepEqual(await fx.archivist.minuteBars(SIM_HALTED_STOCK_CODE, DAY), []);
   assert.equal(fx.sim.stats().byTrId.FHPPG04650201 ?? 0, 0, "the daily candle answered");
 });
+
+Deno.test("intraday: a day beyond KIS's year of minute bars fails saying running again will not help", async () => {
+  await using fx = await collectFixture();
+  const report = await runCollection(fx.deps, {
+    job: "intraday",
+    tradeDate: "2025-11-13",
+    trigger: "manual",
+    codes: ["005930"],
+  });
+  assert.equal(report.status, "failed");
+  assert.match(report.failures[0]?.error ?? "", /about 365 days of minute bars.*will not help/);
+  const recent = await runCollection(fx.deps, {
+    job: "intraday",
+    tradeDate: DAY,
+    trigger: "manual",
+    codes: ["005930"],
+  });
+  assert.equal(recent.status, "succeeded", "a day within the year is served");
+});

@@ -53,6 +53,12 @@ export interface FetchedSession {
 /** Rows per page: today's TR (FHKST03010200) and the dated TR (FHKST03010230). */
 export const PAGE_ROWS = { today: 30, dated: 120 } as const;
 
+/**
+ * How far back KIS serves a past day's minute bars (FHKST03010230), in calendar days: about a
+ * year (`docs/kis-api.md` §6.2); an older day comes back empty however often it is asked.
+ */
+export const MINUTE_HISTORY_DAYS = 365;
+
 /** A past day's first anchor: later than any KRX session runs (NXT's after-market ends 20:00). */
 export const LATEST_ANCHOR = "200000";
 

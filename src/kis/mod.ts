@@ -28,6 +28,7 @@ export {
 export { DAILY_PAGE_ROWS, type DailyCandle, plannedDailyPages } from "./daily_candles.ts";
 export type { MarketDay } from "./market_calendar.ts";
 export type { FetchedSession, MinuteCandle } from "./minute_bars.ts";
+export { MINUTE_HISTORY_DAYS } from "./minute_bars.ts";
 export type {
   InvestorFlowDay,
   KisMinuteRow,
