@@ -265,6 +265,17 @@ Deno.test({
         );
         assert.ok(Number(overflow) <= 0, `${path} is ${overflow}px wider than the phone`);
       }
+      // The coverage grid opens on its newest days, its stock column kept in view.
+      await watched.page.goto(`${api.url}/`);
+      const inView = await watched.page.evaluate(`(() => {
+        const grid = document.getElementById("coverage");
+        const wrap = grid.parentElement.getBoundingClientRect();
+        const newest = grid.querySelector("tbody tr td:last-child").getBoundingClientRect();
+        const stock = grid.querySelector("tbody tr th.stock").getBoundingClientRect();
+        const shown = (box) => box.left >= wrap.left - 1 && box.right <= wrap.right + 1;
+        return { newest: shown(newest), stock: shown(stock) };
+      })()`);
+      assert.deepEqual(inView, { newest: true, stock: true });
       assertClean(watched, api.url, "phone");
       await screenshot(watched.page, "phone-runs");
       await watched.page.goto(`${api.url}/stocks/005930`);

@@ -119,7 +119,7 @@ function CoverageGrid(
     );
   }
   return (
-    <div class="table-wrap">
+    <div class="table-wrap coverage-wrap">
       <table class="coverage" id="coverage" data-stocks={rows.length} data-days={days.length}>
         <thead>
           <tr>
