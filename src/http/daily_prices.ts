@@ -8,7 +8,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { DailyPriceRow } from "../../db/schema.ts";
 import type { AppOptions } from "./options.ts";
-import { dayRange, stockCodeParamsSchema, tradeDateSchema } from "./params.ts";
+import { dayRange, dayRangeQuerySchema, stockCodeParamsSchema } from "./params.ts";
 import { problemResponses } from "./problem.ts";
 
 /** Default span of a request without `from`, in calendar days: a year. */
@@ -37,10 +37,7 @@ const getDailyPrices = createRoute({
     "is restated.",
   request: {
     params: stockCodeParamsSchema,
-    query: z.strictObject({
-      from: tradeDateSchema.optional().meta({ description: "First KST date (inclusive)" }),
-      to: tradeDateSchema.optional().meta({ description: "Last KST date (inclusive)" }),
-    }),
+    query: dayRangeQuerySchema,
   },
   responses: {
     200: {

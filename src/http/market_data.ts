@@ -10,7 +10,13 @@ import type { FlowSnapshotRow, StockMinutePriceRow } from "../../db/schema.ts";
 import { kstIso } from "../time.ts";
 import type { AppOptions } from "./options.ts";
 import { problemResponses } from "./problem.ts";
-import { dayRange, MAX_DAY_SPAN_DAYS, stockCodeParamsSchema, tradeDateSchema } from "./params.ts";
+import {
+  dayRange,
+  dayRangeQuerySchema,
+  MAX_DAY_SPAN_DAYS,
+  stockCodeParamsSchema,
+  tradeDateSchema,
+} from "./params.ts";
 
 /** Longest span one market-flow request may cover, in calendar days. */
 export const MAX_FLOW_SPAN_DAYS = MAX_DAY_SPAN_DAYS;
@@ -104,10 +110,7 @@ const getMarketFlow = createRoute({
     "before `to`. Quantities are shares, amounts KRW.",
   request: {
     params: stockCodeParamsSchema,
-    query: z.strictObject({
-      from: tradeDateSchema.optional().meta({ description: "First KST date (inclusive)" }),
-      to: tradeDateSchema.optional().meta({ description: "Last KST date (inclusive)" }),
-    }),
+    query: dayRangeQuerySchema,
   },
   responses: {
     200: {

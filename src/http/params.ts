@@ -53,6 +53,12 @@ export const entryListQueryShape = {
     .meta({ description: "The next_cursor of the previous page" }),
 };
 
+/** The query of a `?from=&to=` day range (see {@link dayRange} for the defaults). */
+export const dayRangeQuerySchema = z.strictObject({
+  from: tradeDateSchema.optional().meta({ description: "First KST date (inclusive)" }),
+  to: tradeDateSchema.optional().meta({ description: "Last KST date (inclusive)" }),
+});
+
 /** Longest span one day-range request may cover, in calendar days. */
 export const MAX_DAY_SPAN_DAYS = 3660;
 
