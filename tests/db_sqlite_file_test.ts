@@ -50,6 +50,19 @@ async function damagePages(path: string): Promise<void> {
   await Deno.writeFile(path, bytes);
 }
 
+/** Damages the archive at `path` while an Archivist holds it open, and makes it read the damage. */
+async function damageUnderOpenArchive(path: string): Promise<void> {
+  const other = new DatabaseSync(path);
+  try {
+    other.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    await damagePages(path);
+    // A change to page 1 by another connection makes the archive drop its page cache.
+    other.exec("PRAGMA user_version = 7");
+  } finally {
+    other.close();
+  }
+}
+
 Deno.test("archive file: a new archive is private, marked, and in a private folder", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/new/nested/archive.db`;
@@ -146,15 +159,7 @@ Deno.test("archive file: damage met at run time stops writes and puts health to 
   const path = `${dir.path}/archive.db`;
   await using archivist = await Archivist.open(path);
   await archivist.logDecisions(Array.from({ length: 200 }, () => DECISION));
-  const other = new DatabaseSync(path);
-  try {
-    other.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    await damagePages(path);
-    // A change to page 1 by another connection makes the archive drop its page cache.
-    other.exec("PRAGMA user_version = 7");
-  } finally {
-    other.close();
-  }
+  await damageUnderOpenArchive(path);
   await assert.rejects(archivist.logDecisions([DECISION]), ArchiveWriteError);
   assert.equal(archivist.writeStatus.fault, "corrupt");
   const health = await archivist.health();
@@ -172,14 +177,7 @@ Deno.test("archive file: a read of a page damaged at run time answers 503 naming
   const path = `${dir.path}/archive.db`;
   await using archivist = await Archivist.open(path);
   await archivist.logDecisions(Array.from({ length: 200 }, () => DECISION));
-  const other = new DatabaseSync(path);
-  try {
-    other.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    await damagePages(path);
-    other.exec("PRAGMA user_version = 7");
-  } finally {
-    other.close();
-  }
+  await damageUnderOpenArchive(path);
   const app = createApp({ archivist, hosts: new AllowedHosts("127.0.0.1") });
   const response = await app.request("http://127.0.0.1/v1/decisions?limit=1000", {
     headers: { host: "127.0.0.1" },
