@@ -8,30 +8,18 @@
 import { type Kysely, sql } from "kysely";
 import { type EntryFilter, instantBound } from "./entry_listing.ts";
 import { ArchiveInputError } from "./errors.ts";
-import { isGoodRejection, isRegret } from "./outcomes.ts";
+import { isGoodRejection, isRegret, type PriceOutcome } from "./outcomes.ts";
 import { decodeCursor, type Page, pageLimit, pageOf } from "./paging.ts";
 import type {
   Database,
-  DecisionOutcomeRow,
   FinalDecision,
   OutcomeStatus,
   RejectionOutcomeRow,
   RejectionStage,
 } from "./schema.ts";
 
-/** The outcome columns an item shows (both kinds). */
-type PriceColumns = Pick<
-  DecisionOutcomeRow,
-  | "reference_close"
-  | "close_1d"
-  | "close_5d"
-  | "close_20d"
-  | "ret_1d_pct"
-  | "ret_5d_pct"
-  | "ret_20d_pct"
-  | "max_high_5d_pct"
-  | "min_low_5d_pct"
->;
+/** The outcome columns an item shows (both kinds); its status is said apart. */
+type PriceColumns = Omit<PriceOutcome, "status">;
 
 /** A decision with its outcome. */
 export interface DecisionOutcome extends PriceColumns {
