@@ -19,7 +19,7 @@ import { entriesBodySchema, logEntries, loggedEntriesSchema } from "./entry_log.
 import { idempotencyHeadersSchema } from "./idempotency.ts";
 import { jsonBody } from "./json_body.ts";
 import type { AppOptions } from "./options.ts";
-import { entryListQueryShape } from "./params.ts";
+import { entryFilterOf, entryListQueryShape } from "./params.ts";
 import { problemResponses } from "./problem.ts";
 
 /** One logging resource: what its two routes take, store and return. */
@@ -149,14 +149,7 @@ export function addEntryRoutes<
   app.openapi(list, async (c) => {
     const query = c.req.valid("query");
     const value = (query as Record<string, unknown>)[filter.name] as FilterValue | undefined;
-    const page = await resource.list(archivist, {
-      stockCode: query.stock_code,
-      from: query.from,
-      to: query.to,
-      tradeDate: query.trade_date,
-      limit: query.limit,
-      cursor: query.cursor,
-    }, value);
+    const page = await resource.list(archivist, entryFilterOf(query), value);
     return c.json({ items: page.items.map(resource.toItem), next_cursor: page.nextCursor }, 200);
   });
 }

@@ -15,7 +15,7 @@ import {
   rejectionOutcomeSchema,
   thresholdSchema,
 } from "./outcome_schemas.ts";
-import { entryListQueryShape } from "./params.ts";
+import { entryFilterOf, entryListQueryShape } from "./params.ts";
 import { problemResponses } from "./problem.ts";
 
 const statusSchema = z.enum(OUTCOME_STATUSES, {
@@ -93,12 +93,7 @@ export function addOutcomeRoutes(app: OpenAPIHono, options: AppOptions): void {
   app.openapi(listDecisionOutcomes, async (c) => {
     const query = c.req.valid("query");
     const page = await archivist.listDecisionOutcomes({
-      stockCode: query.stock_code,
-      from: query.from,
-      to: query.to,
-      tradeDate: query.trade_date,
-      limit: query.limit,
-      cursor: query.cursor,
+      ...entryFilterOf(query),
       status: query.status,
       finalDecision: query.final_decision,
     });
@@ -110,12 +105,7 @@ export function addOutcomeRoutes(app: OpenAPIHono, options: AppOptions): void {
     const thresholdPct = query.threshold_pct ?? options.regretThresholdPct ??
       DEFAULT_REGRET_THRESHOLD_PCT;
     const page = await archivist.listRejectionOutcomes({
-      stockCode: query.stock_code,
-      from: query.from,
-      to: query.to,
-      tradeDate: query.trade_date,
-      limit: query.limit,
-      cursor: query.cursor,
+      ...entryFilterOf(query),
       status: query.status,
       rejectionStage: query.rejection_stage,
       thresholdPct,

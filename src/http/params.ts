@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { instantSchema, stockCodeSchema } from "../../db/entries.ts";
+import type { EntryFilter } from "../../db/entry_listing.ts";
 import { addDays, isTradeDate, kstDate, TRADE_DATE_EXPECTED } from "../time.ts";
 import { invalidRequest } from "./problem.ts";
 
@@ -52,6 +53,25 @@ export const entryListQueryShape = {
   cursor: z.string().max(200, { error: "expected the next_cursor of a previous page" }).optional()
     .meta({ description: "The next_cursor of the previous page" }),
 };
+
+/** The Archivist's filter of a query validated with {@link entryListQueryShape}. */
+export function entryFilterOf(query: {
+  readonly stock_code?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly trade_date?: string;
+  readonly limit?: number;
+  readonly cursor?: string;
+}): EntryFilter {
+  return {
+    stockCode: query.stock_code,
+    from: query.from,
+    to: query.to,
+    tradeDate: query.trade_date,
+    limit: query.limit,
+    cursor: query.cursor,
+  };
+}
 
 /** The query of a `?from=&to=` day range (see {@link dayRange} for the defaults). */
 export const dayRangeQuerySchema = z.strictObject({
